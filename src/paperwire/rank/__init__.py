@@ -1,0 +1,1 @@
+"""Reserved layer (see ARCHITECTURE.md); filled by later issues."""
