@@ -1,0 +1,269 @@
+"""Normalise and validate one raw record into a :class:`Paper` (pure: no I/O).
+
+Rules: arXiv ids lose their version and URL/``arXiv:`` wrapping; text has its whitespace collapsed
+(LaTeX is kept as text, never interpreted); dates become naive UTC datetimes; authors may come as a
+list of names, a list of ``{name}`` objects or one "A, B and C" string. A record that breaks a rule
+becomes a :class:`RecordProblem` naming its origin and field.
+"""
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import re
+import unicodedata
+from datetime import date, datetime, timezone
+from functools import lru_cache
+from typing import Any
+
+from paperwire.sources.records import PaperRecord, RecordProblem
+from paperwire.store.models import Organization, Paper
+
+TITLE_MAX = 1_000
+SUMMARY_MAX = 50_000  # arXiv caps abstracts at 1,920 characters; other sources run longer
+TEXT_MAX = 5_000  # comment, journal ref
+SHORT_MAX = 300  # author names, DOI, organisation, submitter
+URL_MAX = 500
+ID_MAX = 100
+AUTHORS_MAX = 5_000
+
+_ARXIV_NEW = re.compile(r"(\d{4}\.\d{4,5})(?:v\d+)?")
+_ARXIV_OLD = re.compile(r"([a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
+_ARXIV_PREFIX = re.compile(r"^(?:arxiv:|https?://(?:export\.|www\.)?arxiv\.org/(?:abs|pdf)/)", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|\band\b|&)\s*")
+_NON_WORD = re.compile(r"[\W_]+")
+_CATEGORY = re.compile(r"[A-Za-z][A-Za-z\-]*(?:\.[A-Za-z][A-Za-z\-]*)?")
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", re.IGNORECASE)
+
+
+class Invalid(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def arxiv_id(raw: Any) -> str | None:
+    """``2401.12345`` from ``arXiv:2401.12345v2``, ``https://arxiv.org/abs/2401.12345v2``, ``.pdf`` links..."""
+    if not isinstance(raw, str):
+        return None
+    text = _ARXIV_PREFIX.sub("", raw.strip())
+    if text.endswith(".pdf"):
+        text = text[:-4]
+    match = _ARXIV_NEW.fullmatch(text) or _ARXIV_OLD.fullmatch(text)
+    if not match:
+        return None
+    found = match.group(1)
+    if "/" not in found and not 1 <= int(found[2:4]) <= 12:  # YYMM
+        return None
+    return found
+
+
+def clean_text(value: Any, field: str, limit: int, *, required: bool = False) -> str | None:
+    """Whitespace collapsed, control characters removed; None for empty (or an error if required)."""
+    if value is None:
+        if required:
+            raise Invalid(field, "is missing")
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise Invalid(field, f"must be text, got {type(value).__name__}")
+    text = " ".join(_CONTROL.sub("", value).split())
+    if not text:
+        if required:
+            raise Invalid(field, "is empty")
+        return None
+    if len(text) > limit:
+        raise Invalid(field, f"is {len(text):,} characters long; the limit is {limit:,}")
+    return text
+
+
+def parse_datetime(value: Any, field: str) -> datetime | None:
+    """A naive UTC datetime from ISO 8601 (date, datetime, ``Z`` or offset), ``YYYY-MM``, ``YYYY``,
+    RFC 2822, or date/datetime objects."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date):
+        parsed = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            if len(text) == 4 and text.isdigit():
+                parsed = datetime(int(text), 1, 1)
+            elif len(text) == 7 and text[4] == "-":
+                parsed = datetime(int(text[:4]), int(text[5:]), 1)
+            else:
+                parsed = datetime.fromisoformat(text)
+        except ValueError:
+            try:
+                parsed = email.utils.parsedate_to_datetime(text)
+            except (TypeError, ValueError, IndexError):
+                raise Invalid(field, f"unrecognised date {text[:40]!r} (expected YYYY-MM-DD or ISO 8601)") from None
+    else:
+        raise Invalid(field, f"must be a date, got {type(value).__name__}")
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    if not 1900 <= parsed.year <= 2200:
+        raise Invalid(field, f"date {parsed.date().isoformat()} is out of range")
+    return parsed
+
+
+@lru_cache(maxsize=200_000)
+def name_key(name: str) -> str:
+    """Normalised key of a name: accents stripped, case folded, punctuation removed (``José  García-L.``
+    -> ``jose garcia l``)."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    ascii_ish = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(_NON_WORD.sub(" ", ascii_ish.casefold()).split())[:SHORT_MAX]
+
+
+def parse_authors(value: Any) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        items: list[Any] = _AUTHOR_SPLIT.split(value)
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        raise Invalid("authors", f"must be a list or a string, got {type(value).__name__}")
+    if len(items) > AUTHORS_MAX:
+        raise Invalid("authors", f"has {len(items):,} entries; the limit is {AUTHORS_MAX:,}")
+    names = []
+    for position, item in enumerate(items):
+        if isinstance(item, dict):
+            item = item.get("name") or item.get("fullname")
+        name = clean_text(item, f"authors[{position}]", SHORT_MAX)
+        if name and name.casefold() not in ("et al", "et al.", "others"):
+            names.append(name)
+    return names
+
+
+def parse_categories(value: Any) -> list[str]:
+    """arXiv-style categories (``cs.CL``, ``physics.data-an``, ``q-bio``), primary first. Other
+    classification codes that arXiv lists beside them (MSC ``68T05``, ACM ``I.2.7``) are dropped."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        raise Invalid("categories", f"must be a list or a string, got {type(value).__name__}")
+    out: list[str] = []
+    for item in value:
+        if not isinstance(item, str):
+            raise Invalid("categories", f"must hold text, got {type(item).__name__}")
+        for token in item.replace(",", " ").replace(";", " ").split():
+            if _CATEGORY.fullmatch(token) and token not in out:
+                out.append(token)
+    return out
+
+
+def parse_count(value: Any, field: str) -> int:
+    if value is None or value == "":
+        return 0
+    try:
+        count = int(value)
+    except (TypeError, ValueError):
+        raise Invalid(field, f"must be a whole number, got {str(value)[:40]!r}") from None
+    if isinstance(value, float) and not value.is_integer() or count < 0:
+        raise Invalid(field, f"must be a whole number ≥ 0, got {value!r}")
+    return count
+
+
+def parse_url(value: Any, field: str) -> str | None:
+    url = clean_text(value, field, URL_MAX)
+    if url is None:
+        return None
+    if not url.lower().startswith(("http://", "https://")):
+        raise Invalid(field, f"is not an http(s) URL: {url[:60]!r}")
+    return url
+
+
+def parse_organization(value: Any) -> Organization | None:
+    if isinstance(value, dict):
+        handle = clean_text(value.get("name"), "organization.name", SHORT_MAX)
+        display = clean_text(value.get("fullname"), "organization.fullname", SHORT_MAX) or handle
+    else:
+        display = clean_text(value, "organization", SHORT_MAX)
+        handle = display
+    if not handle:
+        return None
+    return Organization(key=handle.casefold().replace(" ", "-"), name=display or handle)
+
+
+def parse_submitter(value: Any) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("user") or value.get("fullname")
+    return clean_text(value, "submitted_by", SHORT_MAX)
+
+
+def title_key(title: str, authors: list[str] | tuple[str, ...]) -> str:
+    """Dedupe key for records without an id: normalised title + first author."""
+    return f"{name_key(title)[:SHORT_MAX]}|{name_key(authors[0]) if authors else ''}"
+
+
+def derived_id(key: str) -> str:
+    """A stable id for a paper that has none: from its normalised title and first author."""
+    return "pw-" + hashlib.sha1(key.encode()).hexdigest()[:16]
+
+
+def paper_id(raw: Any) -> str | None:
+    """The paper id: an arXiv id without version, or the given id as it is (validated)."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, int):
+        raw = str(raw)
+    if not isinstance(raw, str):
+        raise Invalid("id", f"must be text, got {type(raw).__name__}")
+    found = arxiv_id(raw)
+    if found:
+        return found
+    text = raw.strip()
+    if not text or len(text) > ID_MAX or any(ch.isspace() or ord(ch) < 32 for ch in text) or "?" in text or "#" in text:
+        raise Invalid("id", f"{text[:40]!r} is not a usable id (1–{ID_MAX} characters, no spaces, '?' or '#')")
+    return text
+
+
+def normalize(record: PaperRecord) -> Paper | RecordProblem:
+    """Validate and normalise ``record``; a :class:`RecordProblem` says which field is wrong and why."""
+    try:
+        return _normalize(record)
+    except Invalid as err:
+        return RecordProblem(record.origin, err.field, str(err))
+
+
+def _normalize(r: PaperRecord) -> Paper:
+    pid = paper_id(r.id)
+    title = clean_text(r.title, "title", TITLE_MAX, required=True)
+    summary = clean_text(r.summary, "summary", SUMMARY_MAX) or ""
+    authors = parse_authors(r.authors)
+    published = parse_datetime(r.published, "published")
+    if published is None:
+        raise Invalid("published", "is missing (give published, date or publishedAt)")
+    is_arxiv = pid is not None and arxiv_id(pid) == pid
+    doi = clean_text(r.doi, "doi", SHORT_MAX)
+    key = title_key(title, authors)
+    return Paper(
+        id=pid or "",  # resolved by ingest (existing paper with the same title key, or derived)
+        title=title,
+        summary=summary,
+        published=published,
+        updated=parse_datetime(r.updated, "updated"),
+        authors=tuple(authors),
+        author_keys=tuple(name_key(a) for a in authors),
+        categories=tuple(parse_categories(r.categories)),
+        comment=clean_text(r.comment, "comment", TEXT_MAX),
+        doi=_DOI_PREFIX.sub("", doi) if doi else None,
+        journal_ref=clean_text(r.journal_ref, "journal_ref", TEXT_MAX),
+        abs_url=parse_url(r.abs_url, "abs_url") or (f"https://arxiv.org/abs/{pid}" if is_arxiv else None),
+        pdf_url=parse_url(r.pdf_url, "pdf_url") or (f"https://arxiv.org/pdf/{pid}" if is_arxiv else None),
+        code_url=parse_url(r.code_url, "code_url"),
+        project_url=parse_url(r.project_url, "project_url"),
+        source=r.source,
+        upvotes=parse_count(r.upvotes, "upvotes"),
+        num_comments=parse_count(r.num_comments, "num_comments"),
+        organization=parse_organization(r.organization),
+        submitted_by=parse_submitter(r.submitted_by),
+        title_key=key,
+    )

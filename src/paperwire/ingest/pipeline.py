@@ -1,0 +1,161 @@
+"""The ingest loop: normalise, dedupe and upsert source items in batches, each in one transaction
+together with the ingest log, so a run killed at any point and started again ends where an
+uninterrupted run would."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+
+from paperwire.ingest.merge import merge
+from paperwire.ingest.normalize import derived_id, normalize
+from paperwire.sources.records import PaperRecord, RecordProblem, SourceItem
+from paperwire.store import Paper, Store, UpsertCounts
+
+MAX_KEPT_PROBLEMS = 1_000  # all are counted; the first ones are kept for the report and the log
+
+
+@dataclass
+class IngestReport:
+    source: str
+    target: str
+    run_pk: int | None = None
+    seen: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    problems: list[RecordProblem] = field(default_factory=list)
+    seconds: float = 0.0
+    cursor: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0
+
+    def as_dict(self) -> dict:
+        return {
+            "source": self.source, "target": self.target, "run": self.run_pk, "seen": self.seen,
+            "added": self.added, "updated": self.updated, "unchanged": self.unchanged, "failed": self.failed,
+            "seconds": round(self.seconds, 3), "problems": [str(p) for p in self.problems],
+        }  # fmt: skip
+
+
+class Ingestor:
+    """Feeds source items into the store. One instance per run; ``feed`` may be called per page
+    (OAI) with the cursor to persist once that page is committed."""
+
+    def __init__(self, store: Store, *, source: str, target: str, batch_size: int = 1000,
+                 progress: Callable[[int], None] | None = None):  # fmt: skip
+        self.store = store
+        self.batch_size = batch_size
+        self.progress = progress
+        self.report = IngestReport(source=source, target=target)
+        self._first_origin: dict[str, str] = {}  # dedupe key -> origin of its first record in this run
+        self._started = time.perf_counter()
+        self.report.run_pk = store.start_run(source, target)
+
+    # -- public ---------------------------------------------------------------------------------
+    def feed(self, items: Iterable[SourceItem], *, cursor: str | None = None) -> None:
+        batch: list[Paper] = []
+        problems: list[RecordProblem] = []
+        pending = 0
+        for item in items:
+            pending += 1
+            paper = normalize(item) if isinstance(item, PaperRecord) else item
+            if isinstance(paper, RecordProblem):
+                problems.append(paper)
+            else:
+                duplicate = self._duplicate_of(paper, item.origin)
+                if duplicate:
+                    problems.append(duplicate)
+                else:
+                    batch.append(paper)
+            if len(batch) >= self.batch_size:
+                self._commit(batch, problems, pending, None)
+                batch, problems, pending = [], [], 0
+        self._commit(batch, problems, pending, cursor)
+
+    def finish(self, status: str | None = None) -> IngestReport:
+        report = self.report
+        report.seconds = time.perf_counter() - self._started
+        final = status or ("finished" if report.ok else "finished_with_errors")
+        with self.store.transaction() as conn:
+            self.store.update_run(conn, report.run_pk, status=final, errors=[str(p) for p in report.problems[:100]])
+        return report
+
+    # -- internals --------------------------------------------------------------------------------
+    def _duplicate_of(self, paper: Paper, origin: str) -> RecordProblem | None:
+        key = paper.id or "title:" + paper.title_key
+        first = self._first_origin.get(key)
+        if first is None:
+            self._first_origin[key] = origin
+            return None
+        what = f"id {paper.id}" if paper.id else "title and first author"
+        return RecordProblem(origin, "id" if paper.id else "title", f"duplicate {what} in this input (first at {first})")
+
+    def _commit(self, batch: list[Paper], problems: list[RecordProblem], pending: int, cursor: str | None) -> None:
+        if not pending and cursor is None:
+            return
+        counts = UpsertCounts()
+        with self.store.transaction() as conn:
+            if batch:
+                counts = self._upsert(conn, batch)
+            report = self.report
+            self.store.update_run(
+                conn, report.run_pk, cursor=cursor if cursor is not None else f"items={report.seen + pending}",
+                seen=pending, added=counts.added, updated=counts.updated, unchanged=counts.unchanged,
+                failed=len(problems),
+            )  # fmt: skip
+        report = self.report
+        report.seen += pending
+        report.added += counts.added
+        report.updated += counts.updated
+        report.unchanged += counts.unchanged
+        report.failed += len(problems)
+        report.problems.extend(problems[: max(0, MAX_KEPT_PROBLEMS - len(report.problems))])
+        report.cursor = cursor
+        if self.progress:
+            self.progress(pending)
+
+    def _upsert(self, conn, batch: list[Paper]) -> UpsertCounts:
+        store = self.store
+        # Records without an id join the paper with the same title and first author: one already
+        # stored, or one with an id in this batch; otherwise they get a stable derived id.
+        anonymous = [p for p in batch if not p.id]
+        if anonymous:
+            known = {p.title_key: p.id for p in batch if p.id}
+            known.update(store.ids_by_title_key(conn, [p.title_key for p in anonymous]))
+            batch = [p if p.id else replace(p, id=known.get(p.title_key) or derived_id(p.title_key)) for p in batch]
+        existing = store.load_papers(conn, [p.id for p in batch])
+        merged: dict[str, Paper] = {}
+        for paper in batch:  # two records may now share an id: fold them together in order
+            merged[paper.id] = merge(merged[paper.id], paper) if paper.id in merged else paper
+        new, changed, counts = [], [], UpsertCounts()
+        for pid, paper in merged.items():
+            old = existing.get(pid)
+            if old is None:
+                new.append(paper)
+                counts.added += 1
+                continue
+            after = merge(old, paper)
+            if after == old:
+                counts.unchanged += 1
+            else:
+                changed.append((old, after))
+                counts.updated += 1
+        counts.unchanged += len(batch) - len(merged)
+        store.write_batch(conn, new, changed)
+        return counts
+
+
+def ingest_items(store: Store, items: Iterable[SourceItem], *, source: str, target: str, batch_size: int = 1000,
+                 progress: Callable[[int], None] | None = None) -> IngestReport:  # fmt: skip
+    """Ingest one stream of items as one logged run."""
+    ingestor = Ingestor(store, source=source, target=target, batch_size=batch_size, progress=progress)
+    try:
+        ingestor.feed(items)
+    except BaseException:
+        ingestor.finish("failed")
+        raise
+    return ingestor.finish()

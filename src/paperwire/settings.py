@@ -1,0 +1,51 @@
+"""One typed settings object, read from ``PAPERWIRE_*`` environment variables.
+
+Every setting is declared once here with its type, default and help text; ``paperwire settings``
+prints them and a test fails when one is undocumented in the README.
+"""
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PAPERWIRE_", extra="ignore", frozen=True)
+
+    data_dir: Path = Field(Path("./data"), description="Folder for the SQLite database and caches.")
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the database; default: a SQLite file paperwire.db in the data dir. "
+        "PostgreSQL: postgresql+psycopg://user@host:5432/db",
+    )
+    host: str = Field("127.0.0.1", description="Address `paperwire serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `paperwire serve` listens on.")
+    base_url: str = Field("http://127.0.0.1:8000", description="Public URL of the site, used in links and emails.")
+    secret_key: SecretStr = Field(
+        SecretStr("dev-insecure-change-me"), description="Key for signing cookies and tokens (secret).", json_schema_extra={"secret": True}
+    )
+    redis_url: str | None = Field(None, description="Redis URL for queue workers; unset runs jobs in-process.")
+    smtp_url: str | None = Field(None, description="SMTP server for emails, e.g. smtp://user:pass@host:587?starttls=1 (secret).")
+    arxiv_api_url: str = Field("https://export.arxiv.org/api/query", description="arXiv query API endpoint.")
+    arxiv_oai_url: str = Field("https://oaipmh.arxiv.org/oai", description="arXiv OAI-PMH endpoint.")
+    hf_endpoint: str = Field("https://huggingface.co", description="Hugging Face Hub endpoint for daily papers.")
+    ingest_batch_size: int = Field(1000, ge=1, le=100_000, description="Records per ingest transaction.")
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'paperwire.db').resolve()}"
+
+
+def load_settings(**overrides) -> Settings:
+    """Settings from the environment, with explicit overrides (used by the CLI and tests)."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,57 @@
+"""The store's plain value objects (no I/O)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Organization:
+    key: str  # handle, lower-cased (``google``)
+    name: str  # display name (``Google``)
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """A normalised paper as stored. Equality ignores the database key and ``first_seen``."""
+
+    id: str
+    title: str
+    summary: str
+    published: datetime  # UTC, naive
+    authors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    updated: datetime | None = None
+    comment: str | None = None
+    doi: str | None = None
+    journal_ref: str | None = None
+    abs_url: str | None = None
+    pdf_url: str | None = None
+    code_url: str | None = None
+    project_url: str | None = None
+    source: str = "file"
+    upvotes: int = 0
+    num_comments: int = 0
+    organization: Organization | None = None
+    submitted_by: str | None = None
+    title_key: str = ""
+    pk: int | None = field(default=None, compare=False)
+    first_seen: datetime | None = field(default=None, compare=False)
+    author_keys: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def primary_category(self) -> str | None:
+        return self.categories[0] if self.categories else None
+
+
+@dataclass(slots=True)
+class UpsertCounts:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __iadd__(self, other: "UpsertCounts") -> "UpsertCounts":
+        self.added += other.added
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        return self

@@ -1,0 +1,104 @@
+"""Tables (SQLAlchemy Core). The migrations in ``migrations/versions`` create exactly this schema;
+``tests/store/test_migrations.py`` fails if they drift apart."""
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+organizations = Table(
+    "organizations",
+    metadata,
+    Column("pk", Integer, primary_key=True),
+    Column("key", String(200), nullable=False, unique=True),  # the Hub's handle, lower-cased
+    Column("name", String(300), nullable=False),  # display name
+)
+
+papers = Table(
+    "papers",
+    metadata,
+    Column("pk", Integer, primary_key=True),  # integer surrogate: joins and the FTS5 rowid
+    Column("id", String(100), nullable=False, unique=True),  # arXiv id without version, or a given id
+    Column("title", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("published", DateTime, nullable=False, index=True),  # UTC, naive
+    Column("updated", DateTime),
+    Column("primary_category", String(50), index=True),
+    Column("comment", Text),
+    Column("doi", String(300)),
+    Column("journal_ref", Text),
+    Column("abs_url", String(500)),
+    Column("pdf_url", String(500)),
+    Column("code_url", String(500)),
+    Column("project_url", String(500)),
+    Column("source", String(20), nullable=False),  # where it was first seen: file, arxiv, oai, hf
+    Column("first_seen", DateTime, nullable=False),
+    Column("upvotes", Integer, nullable=False, server_default="0"),  # imported (Hugging Face) upvotes
+    Column("num_comments", Integer, nullable=False, server_default="0"),
+    Column("organization_pk", Integer, ForeignKey("organizations.pk", ondelete="SET NULL"), index=True),
+    Column("submitted_by", String(200)),
+    Column("title_key", String(400), nullable=False, index=True),  # normalised title | first author
+)
+
+authors = Table(
+    "authors",
+    metadata,
+    Column("pk", Integer, primary_key=True),
+    Column("key", String(300), nullable=False, unique=True),  # normalised name
+    Column("name", String(300), nullable=False),
+)
+
+paper_authors = Table(
+    "paper_authors",
+    metadata,
+    Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("author_pk", Integer, ForeignKey("authors.pk", ondelete="CASCADE"), nullable=False),
+    Column("name", String(300), nullable=False),  # as printed on this paper
+    Index("ix_paper_authors_author_pk", "author_pk"),
+)
+
+paper_categories = Table(
+    "paper_categories",
+    metadata,
+    Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("category", String(50), nullable=False),
+    Index("ix_paper_categories_category", "category", "paper_pk"),
+)
+
+ingest_runs = Table(
+    "ingest_runs",
+    metadata,
+    Column("pk", Integer, primary_key=True),
+    Column("source", String(20), nullable=False),  # file, arxiv, oai, hf, demo
+    Column("target", Text, nullable=False),  # path, category, endpoint...
+    Column("cursor", Text),  # resumption point (OAI token / datestamp, records done)
+    Column("status", String(20), nullable=False),  # running, finished, failed
+    Column("seen", Integer, nullable=False, server_default="0"),
+    Column("added", Integer, nullable=False, server_default="0"),
+    Column("updated", Integer, nullable=False, server_default="0"),
+    Column("unchanged", Integer, nullable=False, server_default="0"),
+    Column("failed", Integer, nullable=False, server_default="0"),
+    Column("errors", Text),  # JSON list of the first problems, "origin: field: message"
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime),
+    Index("ix_ingest_runs_source_target", "source", "target"),
+)
