@@ -34,3 +34,56 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+# -- databases: the store tests run once on SQLite and once on PostgreSQL ----------------------------
+POSTGRES_URL = os.environ.get("PAPERWIRE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_schema_url(base: str, schema: str) -> str:
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request, tmp_path):
+    """A fresh, empty database URL: a SQLite file, or a new PostgreSQL schema dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'paperwire.db'}"
+        return
+    import uuid
+
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(POSTGRES_URL)
+    try:
+        with engine.begin() as conn:
+            schema = f"pw_test_{uuid.uuid4().hex[:12]}"
+            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    except sa.exc.OperationalError as err:
+        engine.dispose()
+        require(False, f"PostgreSQL not reachable at {POSTGRES_URL}: {str(err).splitlines()[0]}")
+    try:
+        yield _postgres_schema_url(POSTGRES_URL, schema)
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        engine.dispose()
+
+
+@pytest.fixture
+def store(db_url):
+    from paperwire.store import Store
+
+    s = Store.open(db_url, upgrade=True)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path):
+    from paperwire.store import Store
+
+    s = Store.open(f"sqlite:///{tmp_path / 'paperwire.db'}", upgrade=True)
+    yield s
+    s.close()

@@ -91,12 +91,12 @@ class Store:
         if rows:
             conn.exec_driver_sql(sql.replace("?", self._ph), rows)
 
-    def _select_in(self, conn: Connection, sql: str, values: Sequence) -> list[tuple]:
+    def _select_in(self, conn: Connection, sql: str, values: Sequence) -> list[tuple]:  # rows as tuples
         """Run ``sql`` (containing one ``IN ({})``) over ``values`` in chunks."""
         out: list[tuple] = []
         for chunk in _chunks(list(values)):
             marks = ", ".join([self._ph] * len(chunk))
-            out.extend(conn.exec_driver_sql(sql.format(marks), tuple(chunk)).all())
+            out.extend(tuple(row) for row in conn.exec_driver_sql(sql.format(marks), tuple(chunk)))
         return out
 
     # -- read side used by ingest -------------------------------------------------------------------

@@ -1,0 +1,30 @@
+# paperwire: `make run` serves the bundled corpus; `make test` runs every test.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+HOST   ?= 127.0.0.1
+
+.PHONY: run test install bench-ingest clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed
+
+run: install
+	$(BIN)/paperwire init
+	$(BIN)/paperwire ingest demo --if-empty
+	$(BIN)/paperwire serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/pytest
+
+bench-ingest: install
+	$(BIN)/python benchmarks/ingest.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache test-artifacts

@@ -1,0 +1,237 @@
+"""The `paperwire` command: a thin shell over the services layer (typer + rich)."""
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+from typer.core import TyperGroup
+
+from paperwire.ingest import IngestReport
+from paperwire.settings import Settings, load_settings
+
+console = Console(stderr=True)
+out = Console()
+
+
+class IngestGroup(TyperGroup):
+    """`paperwire ingest PATH...` reads files; `paperwire ingest arxiv|oai|hf|demo` the named source."""
+
+    def resolve_command(self, ctx, args):
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args.insert(0, "files")
+        return super().resolve_command(ctx, args)
+
+
+app = typer.Typer(help="paperwire: research-paper discovery you can run yourself.", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False)  # fmt: skip
+ingest_app = typer.Typer(cls=IngestGroup, help="Ingest papers: files (JSONL[.gz], JSON, CSV, BibTeX) or a source.",
+                         no_args_is_help=True)  # fmt: skip
+app.add_typer(ingest_app, name="ingest")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+DbOpt = Annotated[Optional[str], typer.Option("--database-url", help="Overrides PAPERWIRE_DATABASE_URL.")]
+
+
+def _settings(database_url: str | None = None, **overrides) -> Settings:
+    return load_settings(database_url=database_url, **overrides)
+
+
+def _store(settings: Settings):
+    from paperwire.services.ingest import open_store
+    from paperwire.store import StaleSchemaError
+
+    try:
+        return open_store(settings)
+    except StaleSchemaError as err:
+        console.print(f"[red]error:[/] {err}")
+        raise typer.Exit(2) from None
+
+
+@contextmanager
+def _progress(label: str, total: int | None = None, enabled: bool = True):
+    """A rich progress bar on stderr; yields a callback taking the number of items just done."""
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TaskProgressColumn(show_speed=True), TimeElapsedColumn()]  # fmt: skip
+    with Progress(*columns, console=console, disable=not enabled or not console.is_terminal, transient=False) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def _print_reports(reports: list[IngestReport], as_json: bool) -> None:
+    if as_json:
+        out.print_json(json.dumps([r.as_dict() for r in reports]))
+    else:
+        table = Table("target", "seen", "added", "updated", "unchanged", "failed", "seconds", "papers/s")
+        for r in reports:
+            rate = r.seen / r.seconds if r.seconds else 0
+            table.add_row(Path(r.target).name or r.target, *(f"{v:,}" for v in (r.seen, r.added, r.updated, r.unchanged, r.failed)),
+                          f"{r.seconds:.1f}", f"{rate:,.0f}")  # fmt: skip
+        console.print(table)
+        for r in reports:
+            for problem in r.problems[:50]:
+                console.print(f"[yellow]problem:[/] {problem}", markup=True, highlight=False, soft_wrap=True)
+            if r.failed > 50:
+                console.print(f"[yellow]... and {r.failed - 50:,} more problems in {r.target}[/]")
+    failed = sum(r.failed for r in reports)
+    if failed:
+        console.print(f"[red]{failed:,} record(s) failed[/]; the good records were kept.")
+        raise typer.Exit(1)
+
+
+@app.command()
+def init(database_url: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Create or upgrade the database (runs pending migrations)."""
+    from paperwire.store import make_engine, migrate
+
+    settings = _settings(database_url)
+    engine = make_engine(settings.resolved_database_url)
+    before, after = migrate(engine)
+    engine.dispose()
+    if as_json:
+        out.print_json(json.dumps({"database": _safe_url(settings), "before": before, "after": after}))
+    else:
+        console.print(f"database {_safe_url(settings)}: schema {before or 'empty'} -> {after}")
+
+
+@ingest_app.command("files")
+def ingest_files(
+    paths: Annotated[list[Path], typer.Argument(help="Files to ingest.")],
+    database_url: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Ingest JSONL, JSONL.gz, JSON, CSV or BibTeX files."""
+    from paperwire.services.ingest import ingest_path
+    from paperwire.sources.files import FileFormatError
+
+    settings = _settings(database_url)
+    store = _store(settings)
+    reports = []
+    for path in paths:
+        try:
+            with _progress(f"ingest {path.name}", enabled=not as_json) as advance:
+                reports.append(ingest_path(store, path, batch_size=settings.ingest_batch_size, progress=advance))
+        except FileFormatError as err:
+            console.print(f"[red]error:[/] {err}")
+            raise typer.Exit(2) from None
+    _print_reports(reports, as_json)
+
+
+@ingest_app.command("demo")
+def ingest_demo(
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="Only when the database has no papers yet.")] = False,
+    database_url: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Load the bundled corpus (recent arXiv cs papers + Hugging Face daily papers with upvotes)."""
+    from paperwire.services import ingest as svc
+
+    settings = _settings(database_url)
+    store = _store(settings)
+    if if_empty and not svc.store_is_empty(store):
+        console.print("database already has papers; skipping the demo corpus")
+        if as_json:
+            out.print_json("[]")
+        return
+    with _progress("ingest demo corpus", enabled=not as_json) as advance:
+        reports = svc.ingest_demo(store, batch_size=settings.ingest_batch_size, progress=advance)
+    _print_reports(reports, as_json)
+
+
+@app.command()
+def stats(database_url: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Counts of papers, authors and organisations, dates, categories and recent ingest runs."""
+    settings = _settings(database_url)
+    store = _store(settings)
+    data = store.stats()
+    runs = store.runs(limit=5)
+    data["recent_ingests"] = [
+        {"source": r.source, "target": r.target, "status": r.status, "seen": r.seen, "added": r.added,
+         "updated": r.updated, "failed": r.failed, "started_at": r.started_at.isoformat(timespec="seconds")}
+        for r in runs
+    ]  # fmt: skip
+    if as_json:
+        out.print_json(json.dumps(data))
+        return
+    table = Table("what", "value", show_header=False)
+    for key in ("papers", "authors", "organizations", "with_upvotes", "first_published", "last_published"):
+        table.add_row(key.replace("_", " "), f"{data[key]:,}" if isinstance(data[key], int) else str(data[key]))
+    table.add_row("top categories", ", ".join(f"{c} {n:,}" for c, n in data["top_primary_categories"].items()))
+    out.print(table)
+    for r in data["recent_ingests"]:
+        out.print(f"{r['started_at']}  {r['source']:<5} {r['status']:<22} +{r['added']:,} ~{r['updated']:,} "
+                  f"!{r['failed']:,}  {r['target']}")  # fmt: skip
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="Address to listen on (PAPERWIRE_HOST).")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port (PAPERWIRE_PORT).")] = None,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes.")] = 1,
+    database_url: DbOpt = None,
+) -> None:
+    """Run the web app and API (migrates the database first)."""
+    import uvicorn
+
+    from paperwire.store import make_engine, migrate
+
+    settings = _settings(database_url, host=host, port=port)
+    engine = make_engine(settings.resolved_database_url)
+    migrate(engine)
+    engine.dispose()
+    console.print(f"paperwire serving {_safe_url(settings)} at http://{settings.host}:{settings.port}/")
+    if workers > 1:
+        uvicorn.run("paperwire.web.app:app_from_env", factory=True, host=settings.host, port=settings.port,
+                    workers=workers, log_level="warning", env_file=None)  # fmt: skip
+    else:
+        from paperwire.web.app import create_app
+
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+@app.command("settings")
+def show_settings(as_json: JsonOpt = False) -> None:
+    """Every setting: its environment variable, current value (secrets hidden) and meaning."""
+    settings = _settings()
+    rows = []
+    for name, info in Settings.model_fields.items():
+        value = getattr(settings, name)
+        secret = bool((info.json_schema_extra or {}).get("secret")) or "secret" in (info.description or "")
+        shown = "(set)" if secret and value else str(value) if value is not None else ""
+        rows.append({"env": f"PAPERWIRE_{name.upper()}", "value": shown, "help": info.description})
+    if as_json:
+        out.print_json(json.dumps(rows))
+        return
+    table = Table("variable", "value", "meaning")
+    for row in rows:
+        table.add_row(row["env"], row["value"], row["help"])
+    out.print(table)
+
+
+def _safe_url(settings: Settings) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.resolved_database_url).render_as_string(hide_password=True)
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())
