@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import sys
 from contextlib import contextmanager
-from datetime import date
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -151,6 +151,77 @@ def ingest_demo(
     with _progress("ingest demo corpus", enabled=not as_json) as advance:
         reports = svc.ingest_demo(store, batch_size=settings.ingest_batch_size, progress=advance)
     _print_reports(reports, as_json)
+
+
+DateOpt = Annotated[Optional[datetime], typer.Option(formats=["%Y-%m-%d"], help="YYYY-MM-DD")]
+
+
+def _network(run, as_json: bool):
+    """Run a network ingest; a source failure is a clear message and exit code 2 (committed pages stay)."""
+    from paperwire.sources.errors import SourceError
+
+    try:
+        report = run()
+    except SourceError as err:
+        console.print(f"[red]error:[/] {err} (papers committed before the failure are kept; run again to resume)")
+        raise typer.Exit(2) from None
+    _print_reports([report], as_json)
+
+
+@ingest_app.command("arxiv")
+def ingest_arxiv(
+    category: Annotated[list[str], typer.Option("--category", "-c", help="arXiv category, e.g. cs.CL (repeatable).")],
+    since: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="First submission day, YYYY-MM-DD.")],
+    until: DateOpt = None,
+    database_url: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """New papers from the arXiv query API (one request every 3 seconds, as arXiv asks)."""
+    from paperwire.services import ingest as svc
+
+    settings = _settings(database_url)
+    store = _store(settings)
+    with _progress(f"arXiv {' '.join(category)}", enabled=not as_json) as advance:
+        _network(lambda: svc.ingest_arxiv(store, settings, category, since.date(), until.date() if until else None,
+                                          progress=advance), as_json)  # fmt: skip
+
+
+@ingest_app.command("oai")
+def ingest_oai(
+    from_: Annotated[Optional[datetime], typer.Option("--from", formats=["%Y-%m-%d"],
+                     help="Harvest from this day; default: continue from the last harvest.")] = None,  # fmt: skip
+    until: DateOpt = None,
+    set_spec: Annotated[str, typer.Option("--set", help="OAI set, e.g. cs or cs:cs:CL.")] = "cs",
+    database_url: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Incremental harvest from arXiv OAI-PMH (resumption tokens, Retry-After honoured, cursor kept)."""
+    from paperwire.services import ingest as svc
+
+    settings = _settings(database_url)
+    store = _store(settings)
+    with _progress(f"OAI-PMH set {set_spec}", enabled=not as_json) as advance:
+        _network(lambda: svc.ingest_oai(store, settings, from_.date() if from_ else None,
+                                        until.date() if until else None, set_spec=set_spec, progress=advance),
+                 as_json)  # fmt: skip
+
+
+@ingest_app.command("hf")
+def ingest_hf(
+    day: Annotated[Optional[datetime], typer.Option("--date", formats=["%Y-%m-%d"], help="Day, YYYY-MM-DD (default today).")] = None,
+    days: Annotated[int, typer.Option(min=1, max=366, help="Number of days ending at --date.")] = 1,
+    database_url: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Hugging Face daily papers with upvotes, organisation and submitter."""
+    from paperwire.services import ingest as svc
+
+    settings = _settings(database_url)
+    store = _store(settings)
+    end = (day or datetime.now(timezone.utc)).date()
+    dates = [end - timedelta(days=n) for n in reversed(range(days))]
+    with _progress("Hugging Face daily papers", enabled=not as_json) as advance:
+        _network(lambda: svc.ingest_hf_daily(store, settings, dates, progress=advance), as_json)
 
 
 @app.command()

@@ -72,9 +72,10 @@ class Ingestor:
                 else:
                     batch.append(paper)
             if len(batch) >= self.batch_size:
-                self._commit(batch, problems, pending, None)
+                # mid-page commits of a paged source keep the last page cursor; files count items
+                self._commit(batch, problems, pending, None, count_items=cursor is None)
                 batch, problems, pending = [], [], 0
-        self._commit(batch, problems, pending, cursor)
+        self._commit(batch, problems, pending, cursor, count_items=cursor is None)
 
     def finish(self, status: str | None = None) -> IngestReport:
         report = self.report
@@ -94,16 +95,19 @@ class Ingestor:
         what = f"id {paper.id}" if paper.id else "title and first author"
         return RecordProblem(origin, "id" if paper.id else "title", f"duplicate {what} in this input (first at {first})")
 
-    def _commit(self, batch: list[Paper], problems: list[RecordProblem], pending: int, cursor: str | None) -> None:
+    def _commit(self, batch: list[Paper], problems: list[RecordProblem], pending: int, cursor: str | None,
+                *, count_items: bool) -> None:  # fmt: skip
         if not pending and cursor is None:
             return
+        if cursor is None and count_items:
+            cursor = f"items={self.report.seen + pending}"
         counts = UpsertCounts()
         with self.store.transaction() as conn:
             if batch:
                 counts = self._upsert(conn, batch)
             report = self.report
             self.store.update_run(
-                conn, report.run_pk, cursor=cursor if cursor is not None else f"items={report.seen + pending}",
+                conn, report.run_pk, cursor=cursor,
                 seen=pending, added=counts.added, updated=counts.updated, unchanged=counts.unchanged,
                 failed=len(problems),
             )  # fmt: skip
@@ -114,7 +118,7 @@ class Ingestor:
         report.unchanged += counts.unchanged
         report.failed += len(problems)
         report.problems.extend(problems[: max(0, MAX_KEPT_PROBLEMS - len(report.problems))])
-        report.cursor = cursor
+        report.cursor = cursor or report.cursor
         if self.progress:
             self.progress(pending)
 
