@@ -46,29 +46,43 @@ def _postgres_schema_url(base: str, schema: str) -> str:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def db_url(request, tmp_path):
-    """A fresh, empty database URL: a SQLite file, or a new PostgreSQL schema dropped afterwards."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'paperwire.db'}"
-        return
+def new_db_url(request, tmp_path):
+    """A factory of fresh, empty database URLs of one kind: SQLite files, or new PostgreSQL schemas
+    (dropped afterwards)."""
     import uuid
 
+    if request.param == "sqlite":
+        yield lambda: f"sqlite:///{tmp_path / f'paperwire-{uuid.uuid4().hex[:8]}.db'}"
+        return
     import sqlalchemy as sa
 
     engine = sa.create_engine(POSTGRES_URL)
+    schemas: list[str] = []
+
+    def make() -> str:
+        schema = f"pw_test_{uuid.uuid4().hex[:12]}"
+        try:
+            with engine.begin() as conn:
+                conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+        except sa.exc.OperationalError as err:
+            require(False, f"PostgreSQL not reachable at {POSTGRES_URL}: {str(err).splitlines()[0]}")
+        schemas.append(schema)
+        return _postgres_schema_url(POSTGRES_URL, schema)
+
     try:
-        with engine.begin() as conn:
-            schema = f"pw_test_{uuid.uuid4().hex[:12]}"
-            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    except sa.exc.OperationalError as err:
-        engine.dispose()
-        require(False, f"PostgreSQL not reachable at {POSTGRES_URL}: {str(err).splitlines()[0]}")
-    try:
-        yield _postgres_schema_url(POSTGRES_URL, schema)
+        yield make
     finally:
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        if schemas:
+            with engine.begin() as conn:
+                for schema in schemas:
+                    conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         engine.dispose()
+
+
+@pytest.fixture
+def db_url(new_db_url):
+    """A fresh, empty database (run once on SQLite and once on PostgreSQL)."""
+    return new_db_url()
 
 
 @pytest.fixture
