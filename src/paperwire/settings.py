@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     arxiv_api_url: str = Field("https://export.arxiv.org/api/query", description="arXiv query API endpoint.")
     arxiv_oai_url: str = Field("https://oaipmh.arxiv.org/oai", description="arXiv OAI-PMH endpoint.")
     hf_endpoint: str = Field("https://huggingface.co", description="Hugging Face Hub endpoint for daily papers.")
-    ingest_batch_size: int = Field(1000, ge=1, le=100_000, description="Records per ingest transaction.")
+    ingest_batch_size: int = Field(2000, ge=1, le=100_000, description="Records per ingest transaction.")
 
     @field_validator("data_dir")
     @classmethod

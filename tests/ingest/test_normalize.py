@@ -61,6 +61,8 @@ def test_control_characters_are_removed():
         ("2026-03-02T01:30:00+02:00", datetime(2026, 3, 1, 23, 30)),
         ("2023-12-24T10:08:59.000Z", datetime(2023, 12, 24, 10, 8, 59)),
         ("Mon, 02 Mar 2026 10:00:00 GMT", datetime(2026, 3, 2, 10)),
+        ("2 Jan 2024", datetime(2024, 1, 2)),
+        ("March 3, 2026", datetime(2026, 3, 3)),
         ("2026-03", datetime(2026, 3, 1)),
         ("2026", datetime(2026, 1, 1)),
         (date(2026, 3, 1), datetime(2026, 3, 1)),

@@ -21,7 +21,8 @@ from paperwire.store.models import Organization, Paper
 TITLE_MAX = 1_000
 SUMMARY_MAX = 50_000  # arXiv caps abstracts at 1,920 characters; other sources run longer
 TEXT_MAX = 5_000  # comment, journal ref
-SHORT_MAX = 300  # author names, DOI, organisation, submitter
+SHORT_MAX = 300  # DOI, organisation, submitter, name keys
+NAME_MAX = 1_000  # author names (real arXiv metadata has a few run-together author lists)
 URL_MAX = 500
 ID_MAX = 100
 AUTHORS_MAX = 5_000
@@ -68,7 +69,7 @@ def clean_text(value: Any, field: str, limit: int, *, required: bool = False) ->
         value = str(value)
     if not isinstance(value, str):
         raise Invalid(field, f"must be text, got {type(value).__name__}")
-    text = " ".join(_CONTROL.sub("", value).split())
+    text = " ".join((value if value.isprintable() else _CONTROL.sub("", value)).split())
     if not text:
         if required:
             raise Invalid(field, "is empty")
@@ -97,9 +98,8 @@ def parse_datetime(value: Any, field: str) -> datetime | None:
             else:
                 parsed = datetime.fromisoformat(text)
         except ValueError:
-            try:
-                parsed = email.utils.parsedate_to_datetime(text)
-            except (TypeError, ValueError, IndexError):
+            parsed = _parse_loose_date(text)
+            if parsed is None:
                 raise Invalid(field, f"unrecognised date {text[:40]!r} (expected YYYY-MM-DD or ISO 8601)") from None
     else:
         raise Invalid(field, f"must be a date, got {type(value).__name__}")
@@ -110,13 +110,34 @@ def parse_datetime(value: Any, field: str) -> datetime | None:
     return parsed
 
 
+_LOOSE_FORMATS = ("%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%b %d %Y", "%B %d %Y", "%Y/%m/%d", "%b %Y", "%B %Y")
+
+
+def _parse_loose_date(text: str) -> datetime | None:
+    """RFC 2822 (``Mon, 02 Mar 2026 10:00:00 GMT``) and written dates (``2 Jan 2024``, ``March 3, 2026``)."""
+    try:
+        return email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        pass
+    for fmt in _LOOSE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def _text_key(text: str) -> str:
+    if not text.isascii():
+        text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return " ".join(_NON_WORD.sub(" ", text.casefold()).split())[:SHORT_MAX]
+
+
 @lru_cache(maxsize=200_000)
 def name_key(name: str) -> str:
     """Normalised key of a name: accents stripped, case folded, punctuation removed (``José  García-L.``
     -> ``jose garcia l``)."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    ascii_ish = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(_NON_WORD.sub(" ", ascii_ish.casefold()).split())[:SHORT_MAX]
+    return _text_key(name)
 
 
 def parse_authors(value: Any) -> list[str]:
@@ -134,7 +155,7 @@ def parse_authors(value: Any) -> list[str]:
     for position, item in enumerate(items):
         if isinstance(item, dict):
             item = item.get("name") or item.get("fullname")
-        name = clean_text(item, f"authors[{position}]", SHORT_MAX)
+        name = clean_text(item, f"authors[{position}]", NAME_MAX)
         if name and name.casefold() not in ("et al", "et al.", "others"):
             names.append(name)
     return names
@@ -200,7 +221,7 @@ def parse_submitter(value: Any) -> str | None:
 
 def title_key(title: str, authors: list[str] | tuple[str, ...]) -> str:
     """Dedupe key for records without an id: normalised title + first author."""
-    return f"{name_key(title)[:SHORT_MAX]}|{name_key(authors[0]) if authors else ''}"
+    return f"{_text_key(title)}|{name_key(authors[0]) if authors else ''}"
 
 
 def derived_id(key: str) -> str:

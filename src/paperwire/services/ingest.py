@@ -9,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 
 from paperwire.ingest import IngestReport, Ingestor, ingest_items
+from paperwire.ingest.pipeline import ingest_file
 from paperwire.settings import Settings
 from paperwire.sources.files import read_file
 from paperwire.store import Store
@@ -18,15 +19,16 @@ Progress = Callable[[int], None]
 DEMO_FILES = ("demo_arxiv.jsonl.gz", "hf_daily_papers.json.gz")
 
 
-def ingest_path(store: Store, path: str | Path, *, batch_size: int = 1000, progress: Progress | None = None,
+PROCESS_THRESHOLD = 4_000_000  # bytes: larger files are parsed in a child process, on the other core
+
+
+def ingest_path(store: Store, path: str | Path, *, batch_size: int = 2000, progress: Progress | None = None,
                 source: str = "file") -> IngestReport:  # fmt: skip
     """Ingest one file (JSONL[.gz], JSON, CSV or BibTeX). Raises FileFormatError for an unreadable file."""
     path = Path(path)
-    items = read_file(path)  # validates the path and format before a run is logged
-    first = next(items, None)
-    stream = _chain(first, items) if first is not None else iter(())
-    return ingest_items(store, stream, source=source, target=str(path.resolve()), batch_size=batch_size,
-                        progress=progress)  # fmt: skip
+    read_file(path)  # checks the path and format now, before a run is logged
+    return ingest_file(store, str(path), source=source, target=str(path.resolve()), batch_size=batch_size,
+                       progress=progress, in_process=path.stat().st_size > PROCESS_THRESHOLD)  # fmt: skip
 
 
 def demo_paths() -> list[Path]:
@@ -34,7 +36,7 @@ def demo_paths() -> list[Path]:
     return [Path(str(base / name)) for name in DEMO_FILES]
 
 
-def ingest_demo(store: Store, *, batch_size: int = 1000, progress: Progress | None = None) -> list[IngestReport]:
+def ingest_demo(store: Store, *, batch_size: int = 2000, progress: Progress | None = None) -> list[IngestReport]:
     """Load the bundled corpus: recent arXiv cs papers and Hugging Face daily papers with upvotes."""
     return [ingest_path(store, path, batch_size=batch_size, progress=progress, source="demo") for path in demo_paths()]
 

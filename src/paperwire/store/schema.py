@@ -62,7 +62,7 @@ authors = Table(
     metadata,
     Column("pk", Integer, primary_key=True),
     Column("key", String(300), nullable=False, unique=True),  # normalised name
-    Column("name", String(300), nullable=False),
+    Column("name", Text, nullable=False),
 )
 
 paper_authors = Table(
@@ -71,7 +71,7 @@ paper_authors = Table(
     Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), primary_key=True),
     Column("position", Integer, primary_key=True),
     Column("author_pk", Integer, ForeignKey("authors.pk", ondelete="CASCADE"), nullable=False),
-    Column("name", String(300), nullable=False),  # as printed on this paper
+    Column("name", Text, nullable=False),  # as printed on this paper
     Index("ix_paper_authors_author_pk", "author_pk"),
 )
 

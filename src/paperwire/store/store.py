@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from sqlalchemy import Connection, Engine, func, select
@@ -35,6 +35,18 @@ def utcnow() -> datetime:
 def _chunks(items: Sequence, size: int = CHUNK) -> Iterator[Sequence]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+@dataclass(slots=True)
+class KnownKeys:
+    """Author and organisation pks already committed, by key."""
+
+    authors: dict[str, int] = field(default_factory=dict)
+    organizations: dict[str, int] = field(default_factory=dict)
+
+    def update(self, other: "KnownKeys") -> None:
+        self.authors.update(other.authors)
+        self.organizations.update(other.organizations)
 
 
 @dataclass(slots=True)
@@ -148,27 +160,35 @@ class Store:
         return out
 
     # -- write side ---------------------------------------------------------------------------------
-    def _ensure_keys(self, conn: Connection, table: str, names: dict[str, str]) -> dict[str, int]:
-        """pk for each key of ``names`` (key -> display name) in authors/organizations, inserting new ones."""
-        if not names:
-            return {}
-        found = dict(self._select_in(conn, f"SELECT key, pk FROM {table} WHERE key IN ({{}})", sorted(names)))
-        missing = [(key, names[key]) for key in names if key not in found]
-        if missing:
-            self._many(conn, f"INSERT INTO {table} (key, name) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", missing)
-            found.update(self._select_in(conn, f"SELECT key, pk FROM {table} WHERE key IN ({{}})", [k for k, _ in missing]))
+    def _ensure_keys(self, conn: Connection, table: str, names: dict[str, str], known: dict[str, int]) -> dict[str, int]:
+        """pk for each key of ``names`` (key -> display name) in authors/organizations, inserting new
+        ones. ``known`` holds pks already committed (authors and organisations are never deleted)."""
+        found = {key: known[key] for key in names if key in known}
+        lookup = sorted(key for key in names if key not in found)
+        if not lookup:
+            return found
+        # insert what may be new (existing keys are left alone), then read every pk in one pass
+        self._many(conn, f"INSERT INTO {table} (key, name) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                   [(key, names[key]) for key in lookup])  # fmt: skip
+        found.update(self._select_in(conn, f"SELECT key, pk FROM {table} WHERE key IN ({{}})", lookup))
         return found
 
-    def write_batch(self, conn: Connection, new: list[Paper], changed: list[tuple[Paper, Paper]]) -> None:
-        """Insert ``new`` papers and apply ``changed`` (old, new) pairs, keyword index included."""
+    def write_batch(self, conn: Connection, new: list[Paper], changed: list[tuple[Paper, Paper]],
+                    known: "KnownKeys | None" = None) -> "KnownKeys":  # fmt: skip
+        """Insert ``new`` papers and apply ``changed`` (old, new) pairs, keyword index included.
+
+        ``known`` caches author/organisation pks across the batches of one run; the keys this batch
+        resolved are returned, to be added to the cache once the transaction has committed."""
+        known = known or KnownKeys()
         if not new and not changed:
-            return
+            return KnownKeys()
         targets = new + [after for _, after in changed]
         author_pks = self._ensure_keys(
-            conn, "authors", {k: n for p in targets for n, k in zip(p.authors, p.author_keys, strict=True)}
+            conn, "authors", {k: n for p in targets for n, k in zip(p.authors, p.author_keys, strict=True)}, known.authors
         )
         org_pks = self._ensure_keys(
-            conn, "organizations", {p.organization.key: p.organization.name for p in targets if p.organization}
+            conn, "organizations", {p.organization.key: p.organization.name for p in targets if p.organization},
+            known.organizations,
         )
         now = self._dt(utcnow())
 
@@ -227,6 +247,7 @@ class Store:
                 "INSERT INTO papers_fts (rowid, title, summary) VALUES (?, ?, ?)",
                 [(pk_of[p.id], p.title, p.summary) for p in new],
             )
+        return KnownKeys(author_pks, org_pks)
 
     def delete_papers(self, conn: Connection, ids: Iterable[str]) -> int:
         """Delete papers by id (authors/categories cascade; the keyword index follows)."""

@@ -59,7 +59,7 @@ def upgrade() -> None:
         "authors",
         sa.Column("pk", sa.Integer, nullable=False),
         sa.Column("key", sa.String(300), nullable=False),
-        sa.Column("name", sa.String(300), nullable=False),
+        sa.Column("name", sa.Text, nullable=False),
         sa.PrimaryKeyConstraint("pk", name="pk_authors"),
         sa.UniqueConstraint("key", name="uq_authors_key"),
     )
@@ -68,7 +68,7 @@ def upgrade() -> None:
         sa.Column("paper_pk", sa.Integer, nullable=False),
         sa.Column("position", sa.Integer, nullable=False),
         sa.Column("author_pk", sa.Integer, nullable=False),
-        sa.Column("name", sa.String(300), nullable=False),
+        sa.Column("name", sa.Text, nullable=False),
         sa.PrimaryKeyConstraint("paper_pk", "position", name="pk_paper_authors"),
         sa.ForeignKeyConstraint(["paper_pk"], ["papers.pk"], name="fk_paper_authors_paper_pk_papers", ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["author_pk"], ["authors.pk"], name="fk_paper_authors_author_pk_authors", ondelete="CASCADE"),

@@ -1,0 +1,90 @@
+"""The web app built by create_app(settings): newest papers, a paper page, text never executed,
+and `paperwire serve` answering on a real socket."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from paperwire.ingest import ingest_items
+from paperwire.settings import Settings
+from paperwire.web.app import create_app
+from tests.factories import make_record
+
+
+@pytest.fixture
+def client(store, db_url):
+    app = create_app(Settings(database_url=db_url), store=store)
+    with TestClient(app) as c:
+        yield c
+
+
+def test_home_lists_the_newest_papers_first(client, store):
+    ingest_items(store, [make_record(title="Older paper", published="2026-01-01"),
+                         make_record(title="Newer paper", published="2026-02-01", upvotes=9)],
+                 source="file", target="t")  # fmt: skip
+    page = client.get("/")
+    assert page.status_code == 200
+    assert page.text.index("Newer paper") < page.text.index("Older paper")
+    assert "▲ 9" in page.text
+
+
+def test_an_empty_database_says_how_to_load_papers(client):
+    assert "paperwire ingest demo" in client.get("/").text
+
+
+def test_a_paper_page_shows_abstract_and_links(client, store):
+    ingest_items(store, [make_record(id="2501.01234v2", summary="We prove $P \\neq NP$ & more.")], source="file", target="t")
+    page = client.get("/papers/2501.01234")
+    assert page.status_code == 200
+    assert "We prove $P \\neq NP$ &amp; more." in page.text
+    assert 'href="https://arxiv.org/pdf/2501.01234"' in page.text
+
+
+def test_an_unknown_paper_is_a_404_with_a_json_body(client):
+    response = client.get("/papers/9999.99999")
+    assert response.status_code == 404
+    assert response.json()["detail"] == "no paper with id 9999.99999"
+
+
+def test_markup_in_titles_and_authors_is_shown_as_text(client, store):
+    ingest_items(store, [make_record(title="<script>alert(1)</script> attacks", authors=["<img src=x onerror=alert(2)>"])],
+                 source="file", target="t")  # fmt: skip
+    page = client.get("/").text
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img src=x" not in page
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_paperwire_serve_migrates_and_answers_on_its_port(tmp_path):
+    port = _free_port()
+    env = {**os.environ, "PAPERWIRE_DATA_DIR": str(tmp_path), "PAPERWIRE_PORT": str(port)}
+    env.pop("PAPERWIRE_DATABASE_URL", None)
+    proc = subprocess.Popen([sys.executable, "-m", "paperwire.cli.main", "serve"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stderr.read().decode()
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.2)
+        assert response.json()["ok"] is True
+        assert httpx.get(f"http://127.0.0.1:{port}/").status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(10)
