@@ -131,3 +131,11 @@ def test_batch_size_does_not_change_the_result(sqlite_store, batch_size):
     records = [make_record(id=f"2403.{i:05d}") for i in range(1, 12)] + [make_record(id="2403.00003", upvotes=5)]
     report = _ingest(sqlite_store, records, batch_size=batch_size)
     assert (report.added, report.failed) == (11, 1)
+
+
+@pytest.mark.slow
+def test_the_whole_shared_arxiv_corpus_ingests_as_it_is(sqlite_store, shared_data):
+    report = ingest_path(sqlite_store, shared_data / "arxiv" / "arxiv_cs_2025_2026.jsonl.gz")
+    assert (report.seen, report.added, report.failed) == (74_728, 74_728, 0)
+    stats = sqlite_store.stats()
+    assert (stats["first_published"], stats["last_published"]) == ("2025-03-18", "2026-07-01")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -24,6 +25,9 @@ from typer.core import TyperGroup
 
 from paperwire.ingest import IngestReport
 from paperwire.settings import Settings, load_settings
+
+# bibtexparser logs each broken block itself; our RecordProblem report already names file and line
+logging.getLogger("bibtexparser").setLevel(logging.ERROR)
 
 console = Console(stderr=True)
 out = Console()
