@@ -328,6 +328,39 @@ class Store:
             found = self.load_papers(conn, ids)
         return [found[i] for i in ids]
 
+    def papers_by_ids(self, ids: Sequence[str]) -> list[Paper]:
+        """Full papers in the order of ``ids`` (unknown ids skipped)."""
+        with self.engine.connect() as conn:
+            found = self.load_papers(conn, ids)
+        return [found[i] for i in ids if i in found]
+
+    def feed_rows(self, start: datetime, end: datetime, submitter: str | None = None) -> list[tuple[str, int, datetime]]:
+        """(id, upvotes, published) of papers published in [start, end), newest first."""
+        p = t.papers.c
+        query = select(p.id, p.upvotes, p.published).where(p.published >= start, p.published < end)
+        if submitter:
+            query = query.where(p.submitted_by == submitter)
+        with self.engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(query.order_by(p.published.desc(), p.id.desc()))]
+
+    def newest_published(self, *, upvoted: bool = False) -> datetime | None:
+        """The newest publication time (of a paper with upvotes, with ``upvoted``)."""
+        query = select(func.max(t.papers.c.published))
+        if upvoted:
+            query = query.where(t.papers.c.upvotes > 0)
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar()
+
+    def published_before(self, when: datetime) -> datetime | None:
+        """The newest publication time before ``when`` (None if there is none)."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.max(t.papers.c.published)).where(t.papers.c.published < when)).scalar()
+
+    def published_from(self, when: datetime) -> datetime | None:
+        """The oldest publication time at or after ``when``."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.min(t.papers.c.published)).where(t.papers.c.published >= when)).scalar()
+
     def get_paper(self, paper_id: str) -> Paper | None:
         with self.engine.connect() as conn:
             return self.load_papers(conn, [paper_id]).get(paper_id)

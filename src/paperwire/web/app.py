@@ -1,16 +1,17 @@
-"""The web application: ``create_app(settings)`` is shared by `paperwire serve`, the tests and
-benchmarks. Pages are thin: they call services and render templates."""
+"""The web application: ``create_app(settings)`` is shared by `paperwire serve`, the tests and the
+benchmarks. Front ends are thin: they call services and render templates or JSON.
+
+Routers: ``web.pages`` (HTML pages), ``web.feeds`` (RSS/Atom), ``api.hf`` (the Hugging Face–compatible
+JSON API). Errors are JSON ``{"detail": ...}`` with a 4xx status for API routes, never a traceback.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 
 from paperwire import __version__
-from paperwire.services import papers as paper_service
 from paperwire.settings import Settings, load_settings
 from paperwire.store import Store
 
@@ -19,30 +20,24 @@ HERE = Path(__file__).parent
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
     """Build the app. The database is migrated at start-up (the start-up gate of the architecture)."""
+    from paperwire.api.hf import router as hf_api
+    from paperwire.web.feeds import router as feeds
+    from paperwire.web.pages import router as pages
+
     settings = settings or load_settings()
     store = store or Store.open(settings.resolved_database_url, upgrade=True)
     app = FastAPI(title="paperwire", version=__version__, docs_url="/docs", openapi_url="/openapi.json")
     app.state.settings = settings
     app.state.store = store
-    templates = Jinja2Templates(directory=HERE / "templates")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(request: Request):
-        papers = paper_service.latest_papers(store, limit=50)
-        return templates.TemplateResponse(request, "home.html", {"papers": papers, "stats": store.stats()})
-
-    @app.get("/papers/{paper_id:path}", response_class=HTMLResponse, include_in_schema=False)
-    def paper_page(request: Request, paper_id: str):
-        paper = paper_service.get_paper(store, paper_id)
-        if paper is None:
-            raise HTTPException(404, f"no paper with id {paper_id}")
-        return templates.TemplateResponse(request, "paper.html", {"paper": paper})
 
     @app.get("/healthz", include_in_schema=False)
     def healthz():
         return {"ok": True, "version": __version__}
 
+    app.include_router(hf_api)
+    app.include_router(feeds)
+    app.include_router(pages)  # last: its catch-all routes must not shadow the API
     return app
 
 

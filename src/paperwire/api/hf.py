@@ -1,0 +1,4 @@
+"""The Hugging Face Hub–compatible papers API (built out by the web issue)."""
+from fastapi import APIRouter
+
+router = APIRouter()
