@@ -87,6 +87,11 @@ def test_authors_come_as_lists_objects_or_one_string(raw, expected):
     assert parse_authors(raw) == expected
 
 
+def test_the_title_key_fits_its_column_whatever_the_title_and_author_length():
+    paper = normalize(make_record(title="t " * 450, authors=["n" * 900]))
+    assert len(paper.title_key) <= 400
+
+
 def test_author_keys_ignore_accents_case_and_punctuation():
     assert name_key("José  García-López") == name_key("jose garcia lopez") == "jose garcia lopez"
 
@@ -114,7 +119,13 @@ def test_hugging_face_organisation_and_submitter_objects_are_read():
         ({"published": None}, "published", "missing"),
         ({"published": "2026-02-30"}, "published", "unrecognised date"),
         ({"summary": "x" * 5_000_000}, "summary", "5,000,000 characters"),
-        ({"upvotes": -3}, "upvotes", "≥ 0"),
+        ({"upvotes": -3}, "upvotes", "from 0 to"),
+        ({"upvotes": 3_000_000_000}, "upvotes", "from 0 to 2,147,483,647"),
+        ({"published": "9999-12-31T23:00:00-05:00"}, "published", "out of range"),
+        ({"categories": ["cs." + "x" * 250]}, "categories", "longer than 50"),
+        ({"organization": {"name": "o" * 250}}, "organization.name", "limit is 200"),
+        ({"submitted_by": "s" * 250}, "submitted_by", "limit is 200"),
+        ({"id": "a" * 120 + "/1234567"}, "id", "not a usable id"),
         ({"upvotes": "many"}, "upvotes", "whole number"),
         ({"code_url": "javascript:alert(1)"}, "code_url", "http(s) URL"),
         ({"id": "has space"}, "id", "not a usable id"),

@@ -1,10 +1,11 @@
 """How a paper seen again combines with what is stored (pure).
 
 Merging a paper with itself changes nothing, so re-ingesting or resuming after a crash ends in the
-same record. Values present win over missing ones (the newer value where both are present), so
-arXiv metadata and Hugging Face upvotes/organisation combine into one record in either order; the
-earliest publication date and the highest upvote and comment counts are kept; the stored paper
-keeps its id and first source.
+same record. Values present win over missing ones; where both are present the newer version of the
+paper wins (the later ``updated`` time; on a tie, the record seen last), so an old dump ingested
+after a fresh harvest does not roll a revised abstract back. arXiv metadata and Hugging Face
+upvotes/organisation combine into one record in either order; the earliest publication date and
+the highest upvote and comment counts are kept; the stored paper keeps its id and first source.
 """
 from __future__ import annotations
 
@@ -18,13 +19,22 @@ _PREFER_NEW = ("title", "summary", "updated", "comment", "doi", "journal_ref", "
 
 
 def merge(old: Paper, new: Paper) -> Paper:
-    changes = {name: getattr(new, name) for name in _PREFER_NEW if getattr(new, name) not in (None, "")}
-    if new.authors:
-        changes["authors"], changes["author_keys"] = new.authors, new.author_keys
-    if new.categories:
-        changes["categories"] = new.categories
-    changes["published"] = min(old.published, new.published)
-    changes["upvotes"] = max(old.upvotes, new.upvotes)
-    changes["num_comments"] = max(old.num_comments, new.num_comments)
-    merged = replace(old, **changes)
+    older = new.updated is not None and old.updated is not None and new.updated < old.updated
+    primary, fallback = (old, new) if older else (new, old)  # present values of the newer version win
+
+    def pick(name: str):
+        value = getattr(primary, name)
+        return value if value not in (None, "", ()) else getattr(fallback, name)
+
+    authors = primary if primary.authors else fallback
+    merged = replace(
+        old,
+        **{name: pick(name) for name in _PREFER_NEW},
+        authors=authors.authors,
+        author_keys=authors.author_keys,
+        categories=pick("categories"),
+        published=min(old.published, new.published),
+        upvotes=max(old.upvotes, new.upvotes),
+        num_comments=max(old.num_comments, new.num_comments),
+    )
     return replace(merged, title_key=title_key(merged.title, merged.authors))

@@ -16,16 +16,25 @@ from functools import lru_cache
 from typing import Any
 
 from paperwire.sources.records import PaperRecord, RecordProblem
+from paperwire.store import schema as t
 from paperwire.store.models import Organization, Paper
 
+# Limits: text columns are unbounded; the others come from the column sizes, which PostgreSQL enforces.
 TITLE_MAX = 1_000
 SUMMARY_MAX = 50_000  # arXiv caps abstracts at 1,920 characters; other sources run longer
 TEXT_MAX = 5_000  # comment, journal ref
-SHORT_MAX = 300  # DOI, organisation, submitter, name keys
 NAME_MAX = 1_000  # author names (real arXiv metadata has a few run-together author lists)
-URL_MAX = 500
-ID_MAX = 100
 AUTHORS_MAX = 5_000
+ID_MAX = t.papers.c.id.type.length
+DOI_MAX = t.papers.c.doi.type.length
+URL_MAX = t.papers.c.abs_url.type.length
+CATEGORY_MAX = t.paper_categories.c.category.type.length
+ORG_KEY_MAX = t.organizations.c.key.type.length
+ORG_NAME_MAX = t.organizations.c.name.type.length
+SUBMITTER_MAX = t.papers.c.submitted_by.type.length
+KEY_MAX = t.authors.c.key.type.length  # normalised names
+TITLE_KEY_MAX = t.papers.c.title_key.type.length
+COUNT_MAX = 2**31 - 1  # INTEGER columns
 
 _ARXIV_NEW = re.compile(r"(\d{4}\.\d{4,5})(?:v\d+)?")
 _ARXIV_OLD = re.compile(r"([a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
@@ -103,6 +112,8 @@ def parse_datetime(value: Any, field: str) -> datetime | None:
                 raise Invalid(field, f"unrecognised date {text[:40]!r} (expected YYYY-MM-DD or ISO 8601)") from None
     else:
         raise Invalid(field, f"must be a date, got {type(value).__name__}")
+    if not 1900 <= parsed.year <= 2200:
+        raise Invalid(field, f"date {parsed.date().isoformat()} is out of range")
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
     if not 1900 <= parsed.year <= 2200:
@@ -130,7 +141,7 @@ def _parse_loose_date(text: str) -> datetime | None:
 def _text_key(text: str) -> str:
     if not text.isascii():
         text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
-    return " ".join(_NON_WORD.sub(" ", text.casefold()).split())[:SHORT_MAX]
+    return " ".join(_NON_WORD.sub(" ", text.casefold()).split())[:KEY_MAX]
 
 
 @lru_cache(maxsize=200_000)
@@ -175,6 +186,8 @@ def parse_categories(value: Any) -> list[str]:
         if not isinstance(item, str):
             raise Invalid("categories", f"must hold text, got {type(item).__name__}")
         for token in item.replace(",", " ").replace(";", " ").split():
+            if len(token) > CATEGORY_MAX:
+                raise Invalid("categories", f"{token[:40]!r}… is longer than {CATEGORY_MAX} characters")
             if _CATEGORY.fullmatch(token) and token not in out:
                 out.append(token)
     return out
@@ -187,8 +200,8 @@ def parse_count(value: Any, field: str) -> int:
         count = int(value)
     except (TypeError, ValueError):
         raise Invalid(field, f"must be a whole number, got {str(value)[:40]!r}") from None
-    if isinstance(value, float) and not value.is_integer() or count < 0:
-        raise Invalid(field, f"must be a whole number ≥ 0, got {value!r}")
+    if isinstance(value, float) and not value.is_integer() or not 0 <= count <= COUNT_MAX:
+        raise Invalid(field, f"must be a whole number from 0 to {COUNT_MAX:,}, got {str(value)[:40]}")
     return count
 
 
@@ -203,10 +216,10 @@ def parse_url(value: Any, field: str) -> str | None:
 
 def parse_organization(value: Any) -> Organization | None:
     if isinstance(value, dict):
-        handle = clean_text(value.get("name"), "organization.name", SHORT_MAX)
-        display = clean_text(value.get("fullname"), "organization.fullname", SHORT_MAX) or handle
+        handle = clean_text(value.get("name"), "organization.name", ORG_KEY_MAX)
+        display = clean_text(value.get("fullname"), "organization.fullname", ORG_NAME_MAX) or handle
     else:
-        display = clean_text(value, "organization", SHORT_MAX)
+        display = clean_text(value, "organization", ORG_KEY_MAX)
         handle = display
     if not handle:
         return None
@@ -216,17 +229,25 @@ def parse_organization(value: Any) -> Organization | None:
 def parse_submitter(value: Any) -> str | None:
     if isinstance(value, dict):
         value = value.get("name") or value.get("user") or value.get("fullname")
-    return clean_text(value, "submitted_by", SHORT_MAX)
+    return clean_text(value, "submitted_by", SUBMITTER_MAX)
 
 
 def title_key(title: str, authors: list[str] | tuple[str, ...]) -> str:
     """Dedupe key for records without an id: normalised title + first author."""
-    return f"{_text_key(title)}|{name_key(authors[0]) if authors else ''}"
+    first = name_key(authors[0]) if authors else ""
+    return f"{_text_key(title)[: TITLE_KEY_MAX - 1 - len(first)]}|{first}"
+
+
+DERIVED_PREFIX = "pw-"
 
 
 def derived_id(key: str) -> str:
     """A stable id for a paper that has none: from its normalised title and first author."""
-    return "pw-" + hashlib.sha1(key.encode()).hexdigest()[:16]
+    return DERIVED_PREFIX + hashlib.sha1(key.encode()).hexdigest()[:16]
+
+
+def is_derived_id(paper_id: str) -> bool:
+    return paper_id.startswith(DERIVED_PREFIX) and len(paper_id) == len(DERIVED_PREFIX) + 16
 
 
 def paper_id(raw: Any) -> str | None:
@@ -238,7 +259,7 @@ def paper_id(raw: Any) -> str | None:
     if not isinstance(raw, str):
         raise Invalid("id", f"must be text, got {type(raw).__name__}")
     found = arxiv_id(raw)
-    if found:
+    if found and len(found) <= ID_MAX:
         return found
     text = raw.strip()
     if not text or len(text) > ID_MAX or any(ch.isspace() or ord(ch) < 32 for ch in text) or "?" in text or "#" in text:
@@ -263,7 +284,7 @@ def _normalize(r: PaperRecord) -> Paper:
     if published is None:
         raise Invalid("published", "is missing (give published, date or publishedAt)")
     is_arxiv = pid is not None and arxiv_id(pid) == pid
-    doi = clean_text(r.doi, "doi", SHORT_MAX)
+    doi = clean_text(r.doi, "doi", DOI_MAX)
     key = title_key(title, authors)
     return Paper(
         id=pid or "",  # resolved by ingest (existing paper with the same title key, or derived)
@@ -287,4 +308,5 @@ def _normalize(r: PaperRecord) -> Paper:
         organization=parse_organization(r.organization),
         submitted_by=parse_submitter(r.submitted_by),
         title_key=key,
+        origin=r.origin,
     )

@@ -7,16 +7,22 @@ import multiprocessing
 import queue
 import threading
 import time
+from contextlib import closing
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 from paperwire.ingest.merge import merge
-from paperwire.ingest.normalize import derived_id, normalize
+from paperwire.ingest.normalize import derived_id, is_derived_id, normalize
+from sqlalchemy.exc import DataError, IntegrityError
+
 from paperwire.sources.records import PaperRecord, RecordProblem, SourceItem
 from paperwire.store import Paper, Store, UpsertCounts
 from paperwire.store.store import KnownKeys
 
-MAX_KEPT_PROBLEMS = 1_000  # all are counted; the first ones are kept for the report and the log
+MAX_KEPT_PROBLEMS = 1_000
+# Errors that mean "the database refuses this data" (not "the database is unavailable"): a batch
+# that hits one is written again paper by paper so that only the refused papers are lost.
+REFUSED = (DataError, IntegrityError, OverflowError)  # all are counted; the first ones are kept for the report and the log
 
 
 @dataclass
@@ -88,24 +94,27 @@ class Preparer:
 
 def chunks_on_thread(preparer: Preparer, items: Iterable[SourceItem]) -> Iterator[Chunk]:
     """Prepare on a helper thread while the caller writes the previous chunk (the database
-    drivers release the GIL while SQLite or PostgreSQL work)."""
+    drivers release the GIL while SQLite or PostgreSQL work). Closing the generator stops the thread."""
     handoff: queue.Queue = queue.Queue(maxsize=2)
     stop = threading.Event()
+
+    def put(value) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(value, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def produce() -> None:
         try:
             for chunk in preparer.chunks(items):
-                while not stop.is_set():
-                    try:
-                        handoff.put(chunk, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not put(chunk):
                     return
-            handoff.put(_DONE)
+            put(_DONE)
         except BaseException as err:  # handed to the writing thread, which raises it
-            handoff.put(err)
+            put(err)
 
     producer = threading.Thread(target=produce, name="ingest-prepare", daemon=True)
     producer.start()
@@ -186,17 +195,27 @@ class Ingestor:
         with the last batch, so a paged source resumes after the last committed page."""
         self.consume(chunks_on_thread(self.preparer, items), cursor=cursor)
 
-    def consume(self, chunks: Iterable[Chunk], *, cursor: str | None = None) -> None:
-        held: Chunk | None = None
-        for chunk in chunks:
+    def consume(self, chunks: Iterator[Chunk], *, cursor: str | None = None) -> None:
+        """Write prepared chunks, each in its own transaction; the last one stores ``cursor``. The
+        chunk source is closed whatever happens, which stops its thread or child process."""
+        with closing(chunks):
+            held: Chunk | None = None
+            for chunk in chunks:
+                if held is not None:
+                    self._commit(*held, None)  # mid-page commits keep the last page's cursor
+                held = chunk
             if held is not None:
-                # mid-page commits of a paged source keep the last page cursor; files count items
-                self._commit(*held, None, count_items=cursor is None)
-            held = chunk
-        if held is not None:
-            self._commit(*held, cursor, count_items=cursor is None)
+                self._commit(*held, cursor)
+
+    def __enter__(self) -> "Ingestor":
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        """Close the run in the log: ``failed`` if an exception escaped (committed batches stay)."""
+        self.finish("failed" if error is not None else None)
 
     def finish(self, status: str | None = None) -> IngestReport:
+        """Close the run in the log (called by ``with Ingestor(...)``)."""
         report = self.report
         report.seconds = time.perf_counter() - self._started
         final = status or ("finished" if report.ok else "finished_with_errors")
@@ -205,22 +224,17 @@ class Ingestor:
         return report
 
     # -- internals --------------------------------------------------------------------------------
-    def _commit(self, batch: list[Paper], problems: list[RecordProblem], pending: int, cursor: str | None,
-                *, count_items: bool) -> None:  # fmt: skip
+    def _commit(self, batch: list[Paper], problems: list[RecordProblem], pending: int, cursor: str | None) -> None:
         if not pending and cursor is None:
             return
-        if cursor is None and count_items:
-            cursor = f"items={self.report.seen + pending}"
-        counts, resolved = UpsertCounts(), KnownKeys()
-        with self.store.transaction() as conn:
-            if batch:
-                counts, resolved = self._upsert(conn, batch)
-            report = self.report
-            self.store.update_run(
-                conn, report.run_pk, cursor=cursor,
-                seen=pending, added=counts.added, updated=counts.updated, unchanged=counts.unchanged,
-                failed=len(problems),
-            )  # fmt: skip
+        try:
+            counts, resolved = self._write(batch, problems, pending, cursor)
+        except REFUSED:
+            if len(batch) <= 1 and not problems:
+                raise
+            # One paper the database refuses must not cost the batch: write them one at a time
+            # and report the refused ones, naming their origin.
+            counts, resolved = self._write_one_by_one(batch, problems, pending, cursor)
         self._known.update(resolved)  # only after the commit succeeded
         report = self.report
         report.seen += pending
@@ -233,19 +247,65 @@ class Ingestor:
         if self.progress:
             self.progress(pending)
 
-    def _upsert(self, conn, batch: list[Paper]) -> tuple[UpsertCounts, KnownKeys]:
+    def _write(self, batch: list[Paper], problems: list[RecordProblem], pending: int,
+               cursor: str | None) -> tuple[UpsertCounts, KnownKeys]:  # fmt: skip
+        counts, resolved = UpsertCounts(), KnownKeys()
+        with self.store.transaction() as conn:
+            self.store.lock_for_ingest(conn)
+            if batch:
+                counts, resolved = self._upsert(conn, batch, self._known)
+            self.store.update_run(
+                conn, self.report.run_pk, cursor=cursor, seen=pending, added=counts.added, updated=counts.updated,
+                unchanged=counts.unchanged, failed=len(problems),
+            )  # fmt: skip
+        return counts, resolved
+
+    def _write_one_by_one(self, batch: list[Paper], problems: list[RecordProblem], pending: int,
+                          cursor: str | None) -> tuple[UpsertCounts, KnownKeys]:  # fmt: skip
+        counts, resolved = UpsertCounts(), KnownKeys()
+        with self.store.transaction() as conn:
+            self.store.lock_for_ingest(conn)
+            for paper in batch:
+                try:
+                    with conn.begin_nested():  # a savepoint per paper
+                        one, keys = self._upsert(conn, [paper], KnownKeys())
+                except REFUSED as err:
+                    reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
+                    origin = paper.origin or f"paper {paper.id}"
+                    problems.append(RecordProblem(origin, None, f"the database refused this record: {reason}"))
+                    continue
+                counts += one
+                resolved.update(keys)
+            self.store.update_run(
+                conn, self.report.run_pk, cursor=cursor, seen=pending, added=counts.added, updated=counts.updated,
+                unchanged=counts.unchanged, failed=len(problems),
+            )  # fmt: skip
+        return counts, resolved
+
+    def _upsert(self, conn, batch: list[Paper], known_keys: KnownKeys) -> tuple[UpsertCounts, KnownKeys]:
         store = self.store
         # Records without an id join the paper with the same title and first author: one already
         # stored, or one with an id in this batch; otherwise they get a stable derived id.
+        by_title = store.ids_by_title_key(conn, [p.title_key for p in batch])
         anonymous = [p for p in batch if not p.id]
         if anonymous:
-            known = {p.title_key: p.id for p in batch if p.id}
-            known.update(store.ids_by_title_key(conn, [p.title_key for p in anonymous]))
+            known = {**by_title, **{p.title_key: p.id for p in batch if p.id}}
             batch = [p if p.id else replace(p, id=known.get(p.title_key) or derived_id(p.title_key)) for p in batch]
+        # A paper stored under a derived id takes the real id when a record with one arrives.
+        for paper in batch:
+            stored = by_title.get(paper.title_key)
+            if stored and is_derived_id(stored) and not is_derived_id(paper.id) and stored != paper.id:
+                store.rekey_paper(conn, stored, paper.id)
+                by_title[paper.title_key] = paper.id
         existing = store.load_papers(conn, [p.id for p in batch])
         merged: dict[str, Paper] = {}
+        folded = 0
         for paper in batch:  # two records may now share an id: fold them together in order
-            merged[paper.id] = merge(merged[paper.id], paper) if paper.id in merged else paper
+            if paper.id in merged:
+                merged[paper.id] = merge(merged[paper.id], paper)
+                folded += 1
+            else:
+                merged[paper.id] = paper
         new, changed, counts = [], [], UpsertCounts()
         for pid, paper in merged.items():
             old = existing.get(pid)
@@ -259,34 +319,27 @@ class Ingestor:
             else:
                 changed.append((old, after))
                 counts.updated += 1
-        counts.unchanged += len(batch) - len(merged)
-        return counts, store.write_batch(conn, new, changed, self._known)
+        counts.updated += folded  # a record folded into another one of this batch updated it
+        return counts, store.write_batch(conn, new, changed, known_keys)
 
 
 def ingest_file(store: Store, path: str, *, source: str, target: str, batch_size: int = 2000,
                 progress: Callable[[int], None] | None = None, in_process: bool = False) -> IngestReport:  # fmt: skip
-    """Ingest one file as one logged run; ``in_process`` prepares it in a child process."""
+    """Ingest one file as one logged run; ``in_process`` prepares it in a child process (use it from
+    a program started from a file, such as the CLI: the child re-imports the main module)."""
     from paperwire.sources.files import read_file
 
-    ingestor = Ingestor(store, source=source, target=target, batch_size=batch_size, progress=progress)
-    try:
+    with Ingestor(store, source=source, target=target, batch_size=batch_size, progress=progress) as ingestor:
         if in_process:
             ingestor.consume(chunks_in_process(path, batch_size))
         else:
             ingestor.feed(read_file(path))
-    except BaseException:
-        ingestor.finish("failed")
-        raise
-    return ingestor.finish()
+    return ingestor.report
 
 
 def ingest_items(store: Store, items: Iterable[SourceItem], *, source: str, target: str, batch_size: int = 2000,
                  progress: Callable[[int], None] | None = None) -> IngestReport:  # fmt: skip
     """Ingest one stream of items as one logged run."""
-    ingestor = Ingestor(store, source=source, target=target, batch_size=batch_size, progress=progress)
-    try:
+    with Ingestor(store, source=source, target=target, batch_size=batch_size, progress=progress) as ingestor:
         ingestor.feed(items)
-    except BaseException:
-        ingestor.finish("failed")
-        raise
-    return ingestor.finish()
+    return ingestor.report

@@ -8,7 +8,7 @@ from datetime import datetime
 @dataclass(frozen=True, slots=True)
 class Organization:
     key: str  # handle, lower-cased (``google``)
-    name: str  # display name (``Google``)
+    name: str = field(compare=False)  # display name (``Google``); the first one seen is kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +38,7 @@ class Paper:
     pk: int | None = field(default=None, compare=False)
     first_seen: datetime | None = field(default=None, compare=False)
     author_keys: tuple[str, ...] = field(default=(), compare=False)
+    origin: str = field(default="", compare=False)  # where ingest read it (file:line or URL)
 
     @property
     def primary_category(self) -> str | None:

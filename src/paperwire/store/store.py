@@ -20,6 +20,7 @@ from paperwire.store.db import check_schema, make_engine, migrate
 from paperwire.store.models import Organization, Paper
 
 CHUNK = 500  # ids per IN (...) list
+INGEST_LOCK = 0x70617065  # PostgreSQL advisory lock key for ingest writes
 
 PAPER_COLUMNS = (
     "id", "title", "summary", "published", "updated", "primary_category", "comment", "doi", "journal_ref",
@@ -248,6 +249,19 @@ class Store:
                 [(pk_of[p.id], p.title, p.summary) for p in new],
             )
         return KnownKeys(author_pks, org_pks)
+
+    def lock_for_ingest(self, conn: Connection) -> None:
+        """Serialise ingest transactions across processes, so two ingests never both insert one paper:
+        PostgreSQL takes a transaction-scoped advisory lock; SQLite takes its write lock now (a no-op
+        UPDATE) instead of at the first write, after the reads."""
+        if self.dialect == "postgresql":
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (INGEST_LOCK,))
+        else:
+            conn.exec_driver_sql("UPDATE ingest_runs SET seen = seen WHERE pk = -1")
+
+    def rekey_paper(self, conn: Connection, old_id: str, new_id: str) -> None:
+        """Give a paper stored under a derived id its real id (no paper may hold ``new_id`` yet)."""
+        conn.execute(t.papers.update().where(t.papers.c.id == old_id).values(id=new_id))
 
     def delete_papers(self, conn: Connection, ids: Iterable[str]) -> int:
         """Delete papers by id (authors/categories cascade; the keyword index follows)."""

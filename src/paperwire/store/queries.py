@@ -1,0 +1,162 @@
+"""Read-side queries for the author, organisation and category pages (SQLAlchemy Core; SQLite and
+PostgreSQL alike).
+
+Each function takes an open connection and returns plain values: paper ids in page order (the
+caller loads the papers with ``Store.papers_by_ids``, three queries for any page size), counts, or
+small ``Named`` tallies. Lists are newest first (``published`` then ``id`` descending, so pages
+never overlap or skip when papers share a timestamp).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, Select, and_, distinct, func, select
+
+from paperwire.store import schema as t
+
+p = t.papers.c
+pa = t.paper_authors.c
+pc = t.paper_categories.c
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    """An author, organisation or category with how many papers it shares with the page's subject."""
+
+    key: str
+    name: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """Papers, summed upvotes and the first and last publication time of a set of papers."""
+
+    papers: int = 0
+    upvotes: int = 0
+    first: datetime | None = None
+    last: datetime | None = None
+
+
+def _ids(conn: Connection, where, limit: int, offset: int) -> list[str]:
+    query = select(p.id).where(where).order_by(p.published.desc(), p.id.desc()).limit(limit).offset(offset)
+    return list(conn.execute(query).scalars())
+
+
+def _totals(conn: Connection, where) -> Totals:
+    query = select(func.count(), func.coalesce(func.sum(p.upvotes), 0), func.min(p.published), func.max(p.published))
+    count, upvotes, first, last = conn.execute(query.where(where)).one()
+    return Totals(int(count), int(upvotes), first, last)
+
+
+def _authors_of(conn: Connection, paper_pks: Select, *, exclude: int | None = None, limit: int = 20) -> list[Named]:
+    """Authors of the papers in ``paper_pks`` with how many of those papers each wrote."""
+    n = func.count(distinct(pa.paper_pk)).label("n")
+    query = (
+        select(t.authors.c.key, t.authors.c.name, n)
+        .join(t.authors, t.authors.c.pk == pa.author_pk)
+        .where(pa.paper_pk.in_(paper_pks))
+        .group_by(t.authors.c.pk, t.authors.c.key, t.authors.c.name)
+        .order_by(n.desc(), t.authors.c.name)
+        .limit(limit)
+    )
+    if exclude is not None:
+        query = query.where(pa.author_pk != exclude)
+    return [Named(k, name, int(c)) for k, name, c in conn.execute(query)]
+
+
+def _organizations_of(conn: Connection, where, limit: int = 10) -> list[Named]:
+    o = t.organizations.c
+    n = func.count().label("n")
+    query = (
+        select(o.key, o.name, n)
+        .select_from(t.papers.join(t.organizations, o.pk == p.organization_pk))
+        .where(where)
+        .group_by(o.pk, o.key, o.name)
+        .order_by(n.desc(), o.name)
+        .limit(limit)
+    )
+    return [Named(k, name, int(c)) for k, name, c in conn.execute(query)]
+
+
+# -- authors ----------------------------------------------------------------------------------------
+def find_author(conn: Connection, key: str) -> tuple[int, str] | None:
+    """(pk, display name) of the author with normalised ``key``."""
+    row = conn.execute(select(t.authors.c.pk, t.authors.c.name).where(t.authors.c.key == key)).first()
+    return (row[0], row[1]) if row else None
+
+
+def _papers_of_author(author_pk: int) -> Select:
+    return select(pa.paper_pk).where(pa.author_pk == author_pk)
+
+
+def author_paper_ids(conn: Connection, author_pk: int, *, limit: int, offset: int = 0) -> list[str]:
+    return _ids(conn, p.pk.in_(_papers_of_author(author_pk)), limit, offset)
+
+
+def author_totals(conn: Connection, author_pk: int) -> Totals:
+    return _totals(conn, p.pk.in_(_papers_of_author(author_pk)))
+
+
+def coauthors(conn: Connection, author_pk: int, limit: int = 20) -> list[Named]:
+    """The author's most frequent co-authors."""
+    return _authors_of(conn, _papers_of_author(author_pk), exclude=author_pk, limit=limit)
+
+
+def author_organizations(conn: Connection, author_pk: int, limit: int = 10) -> list[Named]:
+    return _organizations_of(conn, p.pk.in_(_papers_of_author(author_pk)), limit)
+
+
+# -- organisations ----------------------------------------------------------------------------------
+def find_organization(conn: Connection, key: str) -> tuple[int, str] | None:
+    o = t.organizations.c
+    row = conn.execute(select(o.pk, o.name).where(o.key == key)).first()
+    return (row[0], row[1]) if row else None
+
+
+def organization_paper_ids(conn: Connection, org_pk: int, *, limit: int, offset: int = 0) -> list[str]:
+    return _ids(conn, p.organization_pk == org_pk, limit, offset)
+
+
+def organization_totals(conn: Connection, org_pk: int) -> Totals:
+    return _totals(conn, p.organization_pk == org_pk)
+
+
+def organization_authors(conn: Connection, org_pk: int, limit: int = 20) -> list[Named]:
+    """The organisation's most frequent authors."""
+    return _authors_of(conn, select(p.pk).where(p.organization_pk == org_pk), limit=limit)
+
+
+# -- categories -------------------------------------------------------------------------------------
+def _papers_in_category(category: str) -> Select:
+    return select(pc.paper_pk).where(pc.category == category)
+
+
+def category_paper_ids(conn: Connection, category: str, *, limit: int, offset: int = 0) -> list[str]:
+    return _ids(conn, p.pk.in_(_papers_in_category(category)), limit, offset)
+
+
+def category_totals(conn: Connection, category: str) -> Totals:
+    return _totals(conn, p.pk.in_(_papers_in_category(category)))
+
+
+def related_categories(conn: Connection, category: str, limit: int = 8) -> list[Named]:
+    """Categories most often listed on the same papers as ``category``."""
+    other = t.paper_categories.alias("other")
+    n = func.count().label("n")
+    query = (
+        select(other.c.category, n)
+        .select_from(t.paper_categories.join(other, and_(other.c.paper_pk == pc.paper_pk, other.c.category != pc.category)))
+        .where(pc.category == category)
+        .group_by(other.c.category)
+        .order_by(n.desc(), other.c.category)
+        .limit(limit)
+    )
+    return [Named(c, c, int(count)) for c, count in conn.execute(query)]
+
+
+# -- feed helpers -----------------------------------------------------------------------------------
+def newest_published_between(conn: Connection, start: datetime, end: datetime) -> datetime | None:
+    """The newest publication time in [start, end) (None when the range has no papers)."""
+    return conn.execute(select(func.max(p.published)).where(p.published >= start, p.published < end)).scalar()
