@@ -51,7 +51,7 @@ def measure_paperwire(url: str, limit: int | None) -> dict:
             dst.writelines(itertools.islice(src, limit))
     store = Store.open(url, upgrade=True)
     start = time.perf_counter()
-    report = ingest_path(store, path)
+    report = ingest_path(store, path, parallel=True)
     seconds = time.perf_counter() - start
     assert report.failed == 0, report.problems[:3]
     return {"papers": report.added, "seconds": seconds}

@@ -99,3 +99,18 @@ def test_the_cli_harvests_oai_and_prints_json(tmp_path, httpserver, fixtures_dir
     result = runner.invoke(app, ["ingest", "oai", "--from", "2025-05-27", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)[0]["added"] == 4
+
+
+def test_an_oai_harvest_that_committed_nothing_keeps_the_previous_cursor(store, settings, httpserver, fixtures_dir):
+    httpserver.expect_request("/oai", query_string=FIRST).respond_with_data(_oai(fixtures_dir, "list_records_page1.xml"), content_type=XML)
+    httpserver.expect_request("/oai", query_string=RESUME).respond_with_data(_oai(fixtures_dir, "list_records_page2.xml"), content_type=XML)
+    svc.ingest_oai(store, settings, date(2025, 5, 27))
+    httpserver.clear()
+    httpserver.expect_request("/oai").respond_with_data("down", status=503)
+    with pytest.raises(SourceError):
+        svc.ingest_oai(store, settings, sleep=lambda s: None)  # fails before committing anything
+    httpserver.clear()
+    later = {"verb": "ListRecords", "metadataPrefix": "arXiv", "set": "cs", "from": "2025-05-29"}
+    httpserver.expect_request("/oai", query_string=later).respond_with_data(_oai(fixtures_dir, "no_records_match.xml"), content_type=XML)
+    svc.ingest_oai(store, settings)
+    assert [entry[0].args.get("from") for entry in httpserver.log] == ["2025-05-29"]

@@ -88,3 +88,14 @@ def test_paperwire_serve_migrates_and_answers_on_its_port(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@pytest.mark.parametrize("odd", ["%00", "..%2F..", "%ff", "x" * 5000, "a%0Ab"])
+def test_odd_paper_ids_are_not_found_never_a_server_error(client, odd):
+    assert client.get(f"/papers/{odd}").status_code == 404
+
+
+def test_a_versioned_or_wrapped_arxiv_id_finds_the_paper(client, store):
+    ingest_items(store, [make_record(id="2501.04321")], source="file", target="t")
+    assert client.get("/papers/2501.04321v2").status_code == 200
+    assert client.get("/papers/arXiv:2501.04321").status_code == 200

@@ -23,6 +23,8 @@ from rich.progress import (
 from rich.table import Table
 from typer.core import TyperGroup
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from paperwire.ingest import IngestReport
 from paperwire.settings import Settings, load_settings
 
@@ -56,6 +58,11 @@ def _settings(database_url: str | None = None, **overrides) -> Settings:
     return load_settings(database_url=database_url, **overrides)
 
 
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[red]error:[/] {message}", highlight=False)
+    return typer.Exit(2)
+
+
 def _store(settings: Settings):
     from paperwire.services.ingest import open_store
     from paperwire.store import StaleSchemaError
@@ -63,8 +70,14 @@ def _store(settings: Settings):
     try:
         return open_store(settings)
     except StaleSchemaError as err:
-        console.print(f"[red]error:[/] {err}")
-        raise typer.Exit(2) from None
+        raise _fail(str(err)) from None
+    except (SQLAlchemyError, OSError) as err:
+        raise _fail(f"cannot open the database {_safe_url(settings)}: {_first_line(err)}") from None
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(getattr(err, "orig", None) or err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
 
 
 @contextmanager
@@ -75,6 +88,15 @@ def _progress(label: str, total: int | None = None, enabled: bool = True):
     with Progress(*columns, console=console, disable=not enabled or not console.is_terminal, transient=False) as bar:
         task = bar.add_task(label, total=total)
         yield lambda n: bar.advance(task, n)
+
+
+@contextmanager
+def _database_errors(settings: Settings):
+    """A database that fails mid-run is a message and exit code 2, not a traceback (committed batches stay)."""
+    try:
+        yield
+    except SQLAlchemyError as err:
+        raise _fail(f"database error on {_safe_url(settings)}: {_first_line(err)}; batches committed before it are kept") from None
 
 
 def _print_reports(reports: list[IngestReport], as_json: bool) -> None:
@@ -88,6 +110,8 @@ def _print_reports(reports: list[IngestReport], as_json: bool) -> None:
                           f"{r.seconds:.1f}", f"{rate:,.0f}")  # fmt: skip
         console.print(table)
         for r in reports:
+            if r.seen == 0:
+                console.print(f"[yellow]warning:[/] no records found in {r.target}", highlight=False)
             for problem in r.problems[:50]:
                 console.print(f"[yellow]problem:[/] {problem}", markup=True, highlight=False, soft_wrap=True)
             if r.failed > 50:
@@ -104,9 +128,12 @@ def init(database_url: DbOpt = None, as_json: JsonOpt = False) -> None:
     from paperwire.store import make_engine, migrate
 
     settings = _settings(database_url)
-    engine = make_engine(settings.resolved_database_url)
-    before, after = migrate(engine)
-    engine.dispose()
+    try:
+        engine = make_engine(settings.resolved_database_url)
+        before, after = migrate(engine)
+        engine.dispose()
+    except (SQLAlchemyError, OSError) as err:
+        raise _fail(f"cannot initialise the database {_safe_url(settings)}: {_first_line(err)}") from None
     if as_json:
         out.print_json(json.dumps({"database": _safe_url(settings), "before": before, "after": after}))
     else:
@@ -120,19 +147,21 @@ def ingest_files(
     as_json: JsonOpt = False,
 ) -> None:
     """Ingest JSONL, JSONL.gz, JSON, CSV or BibTeX files."""
-    from paperwire.services.ingest import ingest_path
+    from paperwire.services.ingest import check_path, ingest_path
     from paperwire.sources.files import FileFormatError
 
     settings = _settings(database_url)
+    for path in paths:  # every file is checked before any is ingested
+        try:
+            check_path(path)
+        except FileFormatError as err:
+            raise _fail(str(err)) from None
     store = _store(settings)
     reports = []
     for path in paths:
-        try:
-            with _progress(f"ingest {path.name}", enabled=not as_json) as advance:
-                reports.append(ingest_path(store, path, batch_size=settings.ingest_batch_size, progress=advance))
-        except FileFormatError as err:
-            console.print(f"[red]error:[/] {err}")
-            raise typer.Exit(2) from None
+        with _progress(f"ingest {path.name}", enabled=not as_json) as advance, _database_errors(settings):
+            reports.append(ingest_path(store, path, batch_size=settings.ingest_batch_size, progress=advance,
+                                       parallel=True))  # fmt: skip
     _print_reports(reports, as_json)
 
 
@@ -152,8 +181,8 @@ def ingest_demo(
         if as_json:
             out.print_json("[]")
         return
-    with _progress("ingest demo corpus", enabled=not as_json) as advance:
-        reports = svc.ingest_demo(store, batch_size=settings.ingest_batch_size, progress=advance)
+    with _progress("ingest demo corpus", enabled=not as_json) as advance, _database_errors(settings):
+        reports = svc.ingest_demo(store, batch_size=settings.ingest_batch_size, progress=advance, parallel=True)
     _print_reports(reports, as_json)
 
 
@@ -167,8 +196,9 @@ def _network(run, as_json: bool):
     try:
         report = run()
     except SourceError as err:
-        console.print(f"[red]error:[/] {err} (papers committed before the failure are kept; run again to resume)")
-        raise typer.Exit(2) from None
+        raise _fail(f"{err} (papers committed before the failure are kept; run again to resume)") from None
+    except SQLAlchemyError as err:
+        raise _fail(f"database error: {_first_line(err)}; batches committed before it are kept") from None
     _print_reports([report], as_json)
 
 

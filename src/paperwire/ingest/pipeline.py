@@ -198,14 +198,19 @@ class Ingestor:
     def consume(self, chunks: Iterator[Chunk], *, cursor: str | None = None) -> None:
         """Write prepared chunks, each in its own transaction; the last one stores ``cursor``. The
         chunk source is closed whatever happens, which stops its thread or child process."""
+        held: Chunk | None = None
         with closing(chunks):
-            held: Chunk | None = None
-            for chunk in chunks:
-                if held is not None:
-                    self._commit(*held, None)  # mid-page commits keep the last page's cursor
-                held = chunk
-            if held is not None:
-                self._commit(*held, cursor)
+            try:
+                for chunk in chunks:
+                    if held is not None:
+                        self._commit(*held, None)  # mid-page commits keep the last page's cursor
+                    held = chunk
+            except BaseException:
+                if held is not None:  # keep what was read before the source failed
+                    self._commit(*held, None)
+                raise
+        if held is not None:
+            self._commit(*held, cursor)
 
     def __enter__(self) -> "Ingestor":
         return self

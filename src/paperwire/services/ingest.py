@@ -2,6 +2,7 @@
 network sources. Each returns :class:`IngestReport` objects; none prints anything."""
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -23,12 +24,21 @@ PROCESS_THRESHOLD = 4_000_000  # bytes: larger files are parsed in a child proce
 
 
 def ingest_path(store: Store, path: str | Path, *, batch_size: int = 2000, progress: Progress | None = None,
-                source: str = "file") -> IngestReport:  # fmt: skip
-    """Ingest one file (JSONL[.gz], JSON, CSV or BibTeX). Raises FileFormatError for an unreadable file."""
+                source: str = "file", parallel: bool = False) -> IngestReport:  # fmt: skip
+    """Ingest one file (JSONL[.gz], JSON, CSV or BibTeX). Raises FileFormatError for an unreadable file.
+
+    ``parallel`` parses a large file in a child process (for programs started from a file, like the
+    CLI: the child re-imports the main module)."""
     path = Path(path)
-    read_file(path)  # checks the path and format now, before a run is logged
+    check_path(path)
+    in_process = parallel and path.stat().st_size > PROCESS_THRESHOLD
     return ingest_file(store, str(path), source=source, target=str(path.resolve()), batch_size=batch_size,
-                       progress=progress, in_process=path.stat().st_size > PROCESS_THRESHOLD)  # fmt: skip
+                       progress=progress, in_process=in_process)  # fmt: skip
+
+
+def check_path(path: str | Path) -> None:
+    """Raise FileFormatError now for a missing, unreadable or unsupported file (before any run starts)."""
+    read_file(path).close()
 
 
 def demo_paths() -> list[Path]:
@@ -36,9 +46,11 @@ def demo_paths() -> list[Path]:
     return [Path(str(base / name)) for name in DEMO_FILES]
 
 
-def ingest_demo(store: Store, *, batch_size: int = 2000, progress: Progress | None = None) -> list[IngestReport]:
+def ingest_demo(store: Store, *, batch_size: int = 2000, progress: Progress | None = None,
+                parallel: bool = False) -> list[IngestReport]:  # fmt: skip
     """Load the bundled corpus: recent arXiv cs papers and Hugging Face daily papers with upvotes."""
-    return [ingest_path(store, path, batch_size=batch_size, progress=progress, source="demo") for path in demo_paths()]
+    return [ingest_path(store, path, batch_size=batch_size, progress=progress, source="demo", parallel=parallel)
+            for path in demo_paths()]  # fmt: skip
 
 
 def store_is_empty(store: Store) -> bool:
@@ -49,9 +61,11 @@ def open_store(settings: Settings, *, upgrade: bool = False) -> Store:
     return Store.open(settings.resolved_database_url, upgrade=upgrade)
 
 
-def _chain(first, rest: Iterable):
-    yield first
-    yield from rest
+def _pages(harvest: Iterable) -> Iterable:
+    """Start a harvest: the first request happens here, so an expired token is seen at once."""
+    pages = iter(harvest)
+    first = next(pages, None)
+    return () if first is None else itertools.chain([first], pages)
 
 
 # -- network sources ---------------------------------------------------------------------------------
@@ -79,34 +93,28 @@ def ingest_oai(store: Store, settings: Settings, from_: date | None = None, unti
     from paperwire.sources.errors import ResumptionTokenExpired
 
     target = f"{settings.arxiv_oai_url} set={set_spec}"
-    previous = store.runs(source="oai", target=target, limit=1)
-    cursor = json.loads(previous[0].cursor) if previous and previous[0].cursor else {}
+    previous = store.last_run_with_cursor(source="oai", target=target)
+    cursor = json.loads(previous.cursor) if previous else {}
     token = None
     if from_ is None:
-        if previous and previous[0].status in ("running", "interrupted", "failed") and cursor.get("token"):
+        if previous and previous.status in ("running", "interrupted", "failed") and cursor.get("token"):
             token = cursor["token"]
             from_ = _date_or_none(cursor.get("from"))
         else:
             from_ = _date_or_none(cursor.get("datestamp"))
-    ingestor = Ingestor(store, source="oai", target=target, batch_size=settings.ingest_batch_size, progress=progress)
     newest = cursor.get("datestamp")
-    try:
-        with ArxivOaiSource(base_url=settings.arxiv_oai_url, set_spec=set_spec, sleep=sleep or time.sleep) as source:
-            try:
-                pages = iter(source.harvest(from_, until, resumption_token=token))
-                first = next(pages, None)
-            except ResumptionTokenExpired:  # the server forgot the token: start the window again
-                token = None
-                pages = iter(source.harvest(from_, until))
-                first = next(pages, None)
-            for page in _chain(first, pages) if first is not None else ():
-                newest = max(filter(None, (newest, page.max_datestamp)), default=None)
-                state = {"from": from_.isoformat() if from_ else None, "token": page.resumption_token, "datestamp": newest}
-                ingestor.feed(page.items, cursor=json.dumps(state))
-    except BaseException:
-        ingestor.finish("failed")
-        raise
-    return ingestor.finish()
+    with (Ingestor(store, source="oai", target=target, batch_size=settings.ingest_batch_size, progress=progress)
+          as ingestor,
+          ArxivOaiSource(base_url=settings.arxiv_oai_url, set_spec=set_spec, sleep=sleep or time.sleep) as source):  # fmt: skip
+        try:
+            pages = _pages(source.harvest(from_, until, resumption_token=token))
+        except ResumptionTokenExpired:  # the server forgot the token: harvest the window again
+            pages = _pages(source.harvest(from_, until))
+        for page in pages:
+            newest = max(filter(None, (newest, page.max_datestamp)), default=None)
+            state = {"from": from_.isoformat() if from_ else None, "token": page.resumption_token, "datestamp": newest}
+            ingestor.feed(page.items, cursor=json.dumps(state))
+    return ingestor.report
 
 
 def ingest_hf_daily(store: Store, settings: Settings, days: list[date], *,

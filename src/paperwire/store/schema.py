@@ -1,5 +1,5 @@
 """Tables (SQLAlchemy Core). The migrations in ``migrations/versions`` create exactly this schema;
-``tests/store/test_migrations.py`` fails if they drift apart."""
+``tests/store/test_store.py::test_migrated_schema_matches_the_table_definitions`` fails if they drift apart."""
 from __future__ import annotations
 
 from sqlalchemy import (

@@ -321,6 +321,14 @@ class Store:
             values["errors"] = json.dumps(errors)
         conn.execute(t.ingest_runs.update().where(c.pk == pk).values(**values))
 
+    def last_run_with_cursor(self, source: str, target: str) -> IngestRun | None:
+        """The newest run of ``source``/``target`` that stored a cursor (runs that committed nothing have none)."""
+        c = t.ingest_runs.c
+        query = select(t.ingest_runs).where(c.source == source, c.target == target, c.cursor.is_not(None))
+        with self.engine.connect() as conn:
+            row = conn.execute(query.order_by(c.pk.desc()).limit(1)).first()
+        return IngestRun(**{**row._asdict(), "errors": json.loads(row.errors) if row.errors else []}) if row else None
+
     def runs(self, source: str | None = None, target: str | None = None, limit: int = 20) -> list[IngestRun]:
         query = select(t.ingest_runs).order_by(t.ingest_runs.c.pk.desc()).limit(limit)
         if source:
