@@ -70,7 +70,8 @@ def default_period(store: Store, kind: Kind = "day") -> Period:
     return Period.of(kind, latest_day(store) or _utcnow().date())
 
 
-def trending(store: Store, *, limit: int = 50, page: int = 0, now: datetime | None = None) -> FeedPage:
+def trending(store: Store, *, limit: int = 50, page: int = 0, now: datetime | None = None,
+             submitter: str | None = None) -> FeedPage:  # fmt: skip
     """Papers of the last two weeks ranked by time-decayed upvotes. The two weeks end now, or at the
     newest paper when the data is older; when nobody voted in them (say, a fresh arXiv-only
     instance beside an imported Hugging Face archive), they end at the newest upvoted paper."""
@@ -81,4 +82,4 @@ def trending(store: Store, *, limit: int = 50, page: int = 0, now: datetime | No
         at = reference_time(now, voted)
     start = (at - TRENDING_WINDOW).date()
     period = Period("day", start, at.date() + timedelta(days=1))
-    return feed(store, period, sort="trending", page=page, limit=limit, now=now)
+    return feed(store, period, sort="trending", page=page, limit=limit, now=now, submitter=submitter)
