@@ -334,6 +334,9 @@ def _safe_url(settings: Settings) -> str:
     return make_url(settings.resolved_database_url).render_as_string(hide_password=True)
 
 
+import paperwire.cli.search  # noqa: E402,F401  (registers the search commands on `app`)
+
+
 def main() -> None:  # pragma: no cover
     app()
 

@@ -21,6 +21,7 @@ HERE = Path(__file__).parent
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
     """Build the app. The database is migrated at start-up (the start-up gate of the architecture)."""
     from paperwire.api.hf import router as hf_api
+    from paperwire.api.search import router as search_api
     from paperwire.web.feeds import router as feeds
     from paperwire.web.pages import router as pages
 
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     def healthz():
         return {"ok": True, "version": __version__}
 
+    app.include_router(search_api)  # before hf_api: /api/papers/{id}/similar must win over its catch-all
     app.include_router(hf_api)
     app.include_router(feeds)
     app.include_router(pages)  # last: its catch-all routes must not shadow the API
