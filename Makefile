@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
 
-.PHONY: run test install bench-ingest clean
+.PHONY: run test install bench-ingest bench-web assets clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,5 +26,13 @@ test: install
 bench-ingest: install
 	$(BIN)/python benchmarks/ingest.py
 
+bench-web: install
+	bash benchmarks/web_load.sh
+
+# Refresh the vendored front-end assets (KaTeX, htmx) from the npm registry; the built files are committed.
+assets:
+	npm ci --no-audit --no-fund
+	bash scripts/vendor_assets.sh
+
 clean:
-	rm -rf $(VENV) data .pytest_cache test-artifacts
+	rm -rf $(VENV) data .pytest_cache test-artifacts node_modules

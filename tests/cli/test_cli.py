@@ -7,6 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from paperwire.cli.main import app
+from paperwire.store.db import head_revision
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def run(tmp_path, monkeypatch):
 def test_init_creates_the_database_and_reports_the_schema(run, tmp_path):
     result = run("init", "--json")
     assert result.exit_code == 0
-    assert json.loads(result.stdout)["after"] == "0001"
+    assert json.loads(result.stdout)["after"] == head_revision()
     assert (tmp_path / "data" / "paperwire.db").exists()
 
 

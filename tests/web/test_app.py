@@ -25,13 +25,15 @@ def client(store, db_url):
         yield c
 
 
-def test_home_lists_the_newest_papers_first(client, store):
+def test_home_shows_the_newest_day_most_upvoted_first(client, store):
     ingest_items(store, [make_record(title="Older paper", published="2026-01-01"),
-                         make_record(title="Newer paper", published="2026-02-01", upvotes=9)],
+                         make_record(title="Earlier that day", published="2026-02-01T08:00:00Z"),
+                         make_record(title="Newer paper", published="2026-02-01T12:00:00Z", upvotes=9)],
                  source="file", target="t")  # fmt: skip
     page = client.get("/")
     assert page.status_code == 200
-    assert page.text.index("Newer paper") < page.text.index("Older paper")
+    assert page.text.index("Newer paper") < page.text.index("Earlier that day")
+    assert "Older paper" not in page.text
     assert "▲ 9" in page.text
 
 

@@ -301,8 +301,20 @@ def serve(
     engine.dispose()
     console.print(f"paperwire serving {_safe_url(settings)} at http://{settings.host}:{settings.port}/")
     if workers > 1:
-        uvicorn.run("paperwire.web.app:app_from_env", factory=True, host=settings.host, port=settings.port,
-                    workers=workers, log_level="warning", env_file=None)  # fmt: skip
+        import socket
+
+        from uvicorn.supervisors import Multiprocess
+
+        config = uvicorn.Config("paperwire.web.app:app_from_env", factory=True, host=settings.host,
+                                port=settings.port, workers=workers, log_level="warning", env_file=None)  # fmt: skip
+        # Bind the socket ourselves with IPPROTO_TCP so asyncio sets TCP_NODELAY on accepted connections;
+        # uvicorn's own multi-worker socket misses it and small answers wait ~40 ms for delayed ACKs.
+        family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((settings.host, settings.port))
+        sock.set_inheritable(True)
+        Multiprocess(config, sockets=[sock]).run()
     else:
         from paperwire.web.app import create_app
 

@@ -218,3 +218,9 @@ def bibtex(paper: Paper) -> str:
     entry = "article" if paper.journal_ref else "misc"
     body = ",\n".join(f"  {name:<13} = {{{_field(name, value)}}}" for name, value in fields)
     return f"@{entry}{{{citation_key(paper)},\n{body}\n}}"
+
+
+def change_detector(store: Store) -> q.DataVersion:
+    """A callable returning a token that changes whenever committed data may have changed (None when
+    the database cannot tell); page caches compare it before serving a stored page."""
+    return q.DataVersion(store.engine)

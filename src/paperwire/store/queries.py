@@ -1,17 +1,22 @@
 """Read-side queries for the author, organisation and category pages (SQLAlchemy Core; SQLite and
 PostgreSQL alike).
 
-Each function takes an open connection and returns plain values: paper ids in page order (the
+Each query function takes an open connection and returns plain values: paper ids in page order (the
 caller loads the papers with ``Store.papers_by_ids``, three queries for any page size), counts, or
 small ``Named`` tallies. Lists are newest first (``published`` then ``id`` descending, so pages
-never overlap or skip when papers share a timestamp).
+never overlap or skip when papers share a timestamp). ``DataVersion`` tells page caches when
+committed data may have changed.
 """
 from __future__ import annotations
 
+import sqlite3
+import threading
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote
 
-from sqlalchemy import Connection, Select, and_, distinct, func, select
+from sqlalchemy import Connection, Engine, Select, and_, distinct, func, select
 
 from paperwire.store import schema as t
 
@@ -145,9 +150,10 @@ def related_categories(conn: Connection, category: str, limit: int = 8) -> list[
     """Categories most often listed on the same papers as ``category``."""
     other = t.paper_categories.alias("other")
     n = func.count().label("n")
+    same_paper = and_(other.c.paper_pk == pc.paper_pk, other.c.category != pc.category)
     query = (
         select(other.c.category, n)
-        .select_from(t.paper_categories.join(other, and_(other.c.paper_pk == pc.paper_pk, other.c.category != pc.category)))
+        .select_from(t.paper_categories.join(other, same_paper))
         .where(pc.category == category)
         .group_by(other.c.category)
         .order_by(n.desc(), other.c.category)
@@ -160,3 +166,51 @@ def related_categories(conn: Connection, category: str, limit: int = 8) -> list[
 def newest_published_between(conn: Connection, start: datetime, end: datetime) -> datetime | None:
     """The newest publication time in [start, end) (None when the range has no papers)."""
     return conn.execute(select(func.max(p.published)).where(p.published >= start, p.published < end)).scalar()
+
+
+# -- change detection for page caches ---------------------------------------------------------------
+class DataVersion:
+    """A cheap token that changes whenever data committed to the database may have changed, by this
+    process or any other (an ingest run, a vote): SQLite's ``PRAGMA data_version`` read on a
+    read-only connection of its own (a few microseconds), PostgreSQL's current WAL position (it also
+    moves for unrelated writes, which only costs a needless refresh).
+
+    Calling it returns the token, or None when the database cannot tell (an in-memory SQLite
+    database, a PostgreSQL standby, an error): callers must then not cache."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._sqlite: sqlite3.Connection | None = None
+        self._off = False
+
+    def __call__(self) -> object | None:
+        if self._off:
+            return None
+        try:
+            if self.engine.dialect.name == "sqlite":
+                return self._sqlite_version()
+            if self.engine.dialect.name == "postgresql":
+                with self.engine.connect() as conn:
+                    return conn.exec_driver_sql("SELECT pg_current_wal_lsn()::text").scalar()
+        except Exception:  # noqa: BLE001 - any failure means "cannot tell": stop caching
+            self.close()
+        self._off = True
+        return None
+
+    def _sqlite_version(self) -> int | None:
+        database = self.engine.url.database
+        if not database or database == ":memory:" or database.startswith("file:"):
+            self._off = True
+            return None
+        with self._lock:
+            if self._sqlite is None:
+                uri = "file:" + quote(str(Path(database).resolve())) + "?mode=ro"
+                self._sqlite = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=5)
+            return self._sqlite.execute("PRAGMA data_version").fetchone()[0]
+
+    def close(self) -> None:
+        with self._lock:
+            if self._sqlite is not None:
+                self._sqlite.close()
+                self._sqlite = None
