@@ -346,7 +346,9 @@ def _safe_url(settings: Settings) -> str:
     return make_url(settings.resolved_database_url).render_as_string(hide_password=True)
 
 
-import paperwire.cli.search  # noqa: E402,F401  (registers the search commands on `app`)
+import paperwire.cli.accounts  # noqa: E402,F401  (each registers its commands on `app`)
+import paperwire.cli.digest  # noqa: E402,F401
+import paperwire.cli.search  # noqa: E402,F401
 
 
 def main() -> None:  # pragma: no cover

@@ -8,6 +8,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -102,3 +103,21 @@ ingest_runs = Table(
     Column("finished_at", DateTime),
     Index("ix_ingest_runs_source_target", "source", "target"),
 )
+
+# -- search (migration 0002) -------------------------------------------------------------------------
+# One embedding per paper, so the vector index file can always be rebuilt from the database. A row
+# whose model or text_hash differs from the current ones is stale and is embedded again.
+paper_embeddings = Table(
+    "paper_embeddings",
+    metadata,
+    Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), primary_key=True),
+    Column("model", String(100), nullable=False),  # embedder name, e.g. all-MiniLM-L6-v2
+    Column("dim", Integer, nullable=False),
+    Column("text_hash", String(32), nullable=False),  # hash of the title and abstract embedded
+    Column("vector", LargeBinary, nullable=False),  # little-endian float16, L2-normalised
+    Column("embedded_at", DateTime, nullable=False),
+    Index("ix_paper_embeddings_model", "model"),
+)
+
+# Tables of later layers live in their own modules and register on the same metadata.
+from paperwire.store import schema_accounts, schema_digest  # noqa: E402,F401

@@ -22,6 +22,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     """Build the app. The database is migrated at start-up (the start-up gate of the architecture)."""
     from paperwire.api.hf import router as hf_api
     from paperwire.api.search import router as search_api
+    from paperwire.web.accounts import router as accounts
+    from paperwire.web.digest import router as digest
     from paperwire.web.feeds import router as feeds
     from paperwire.web.pages import router as pages
 
@@ -39,6 +41,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(search_api)  # before hf_api: /api/papers/{id}/similar must win over its catch-all
     app.include_router(hf_api)
     app.include_router(feeds)
+    app.include_router(accounts)
+    app.include_router(digest)
     app.include_router(pages)  # last: its catch-all routes must not shadow the API
     return app
 
