@@ -39,6 +39,7 @@ from paperwire.services.periods import Period, PeriodError
 
 HERE = Path(__file__).parent
 router = APIRouter(include_in_schema=False)
+SESSION_COOKIE = "pw_session"  # a signed-in user sees their own votes: such pages never use the shared cache
 templates = Jinja2Templates(directory=HERE / "templates")
 
 PER_PAGE = 30  # cards per page (feed, trending, author, organisation, category)
@@ -108,7 +109,7 @@ def cached(build: Callable[..., Response]) -> Callable[..., Response]:
     def route(request: Request, **params):
         cache = page_cache(request.app)
         token = cache.version()
-        if token is None:
+        if token is None or SESSION_COOKIE in request.cookies:  # per-user pages never use the shared cache
             return build(request, **params)
         key = (request.url.path, tuple((k, request.query_params.get(k)) for k in PAGE_PARAMS))
         body = cache.get(key, token)

@@ -1,0 +1,216 @@
+"""Votes, ratings, follows and comments: the use cases behind the vote / thumbs buttons on every
+card, the Following feed and the comment threads.
+
+Upvotes: ``papers.upvotes`` keeps the count imported from Hugging Face; user votes are rows of their
+own (one per user and paper, by primary key), and a paper's shown count is the sum of both.
+Ratings (thumbs up/down) are private to their user and feed recommendations.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import nh3
+from markdown_it import MarkdownIt
+
+from paperwire.ingest.normalize import name_key
+from paperwire.services.accounts import AccountError
+from paperwire.store import Paper, Store
+from paperwire.store import accounts as db
+from paperwire.store.accounts import Collection, Comment, User
+
+FOLLOW_KINDS = {"author": "Author", "org": "Organisation", "category": "Category", "query": "Search"}
+MAX_FOLLOWS = 500
+MAX_COMMENT = 10_000
+_CATEGORY = re.compile(r"[A-Za-z-]{1,20}(\.[A-Za-z-]{1,20})?")
+
+
+class NotFound(LookupError):
+    pass
+
+
+def _pk(store: Store, paper_id: str) -> int:
+    pk = db.paper_pk(store, paper_id) if paper_id and len(paper_id) <= 200 and paper_id.isprintable() else None
+    if pk is None:
+        raise NotFound(f"no paper with id {paper_id[:100]}")
+    return pk
+
+
+# -- votes and ratings --------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class VoteState:
+    paper_id: str
+    imported: int
+    user_votes: int
+    voted: bool
+
+    @property
+    def total(self) -> int:
+        return self.imported + self.user_votes
+
+
+def vote(store: Store, user: User, paper_id: str, on: bool) -> VoteState:
+    paper = store.get_paper(paper_id) if paper_id and len(paper_id) <= 200 and paper_id.isprintable() else None
+    if paper is None:
+        raise NotFound(f"no paper with id {paper_id[:100]}")
+    count = db.set_vote(store, user.pk, paper.pk, on)
+    return VoteState(paper.id, paper.upvotes, count, on)
+
+
+def rate(store: Store, user: User, paper_id: str, value: int) -> int:
+    if value not in (-1, 0, 1):
+        raise AccountError("a rating is 1 (thumbs up), -1 (thumbs down) or 0 (none)", "value")
+    db.set_rating(store, user.pk, _pk(store, paper_id), value)
+    return value
+
+
+def my_ratings(store: Store, user: User) -> list[dict]:
+    return [{"paper_id": pid, "value": value} for pid, value in db.user_ratings(store, user.pk)]
+
+
+@dataclass(slots=True)
+class CardState:
+    """Per-page state for paper cards: user-vote counts for everyone, and the viewer's own marks."""
+
+    user: User | None = None
+    csrf: str = ""
+    counts: dict[int, int] = field(default_factory=dict)  # paper pk -> user votes
+    mine: set[int] = field(default_factory=set)
+    ratings: dict[int, int] = field(default_factory=dict)
+    collections: list[Collection] = field(default_factory=list)
+    holding: dict[int, set[int]] = field(default_factory=dict)
+
+    def total(self, paper: Paper) -> int:
+        return paper.upvotes + self.counts.get(paper.pk, 0)
+
+    def voted(self, paper: Paper) -> bool:
+        return paper.pk in self.mine
+
+    def rating(self, paper: Paper) -> int:
+        return self.ratings.get(paper.pk, 0)
+
+    def in_collection(self, paper: Paper, coll: Collection) -> bool:
+        return coll.pk in self.holding.get(paper.pk, ())
+
+
+def card_state(store: Store, user: User | None, papers: list[Paper], csrf: str = "") -> CardState:
+    """Everything the cards of one page need, in at most four queries (never one per card)."""
+    pks = [p.pk for p in papers if p.pk is not None]
+    state = CardState(user=user, csrf=csrf, counts=db.vote_counts(store, pks))
+    if user is not None:
+        state.mine = db.voted(store, user.pk, pks)
+        state.ratings = db.ratings_for(store, user.pk, pks)
+        state.collections = db.user_collections(store, user.pk)
+        if state.collections:
+            state.holding = db.collections_holding(store, user.pk, pks)
+    return state
+
+
+# -- follows ------------------------------------------------------------------------------------------------
+def normalize_target(kind: str, target: str) -> str:
+    target = " ".join((target or "").split())
+    if kind not in FOLLOW_KINDS:
+        raise AccountError(f"kind must be one of {', '.join(FOLLOW_KINDS)}", "kind")
+    if kind == "author":
+        target = name_key(target.replace("-", " "))[:300]
+    elif kind == "org":
+        target = target.lower()[:200]
+    elif kind == "category":
+        if not _CATEGORY.fullmatch(target):
+            raise AccountError("a category looks like cs.CL", "target")
+    else:
+        target = target[:200]
+    if not target:
+        raise AccountError("say what to follow", "target")
+    return target
+
+
+def follow(store: Store, user: User, kind: str, target: str, on: bool = True) -> str:
+    target = normalize_target(kind, target)
+    if on and len(db.user_follows(store, user.pk)) >= MAX_FOLLOWS:
+        raise AccountError(f"at most {MAX_FOLLOWS} follows per account", "target")
+    db.set_follow(store, user.pk, kind, target, on)
+    return target
+
+
+def follows(store: Store, user: User) -> list[dict]:
+    return [{"kind": k, "target": t} for k, t in db.user_follows(store, user.pk)]
+
+
+def following_feed(store: Store, user: User, *, page: int = 0, limit: int = 30,
+                   since: datetime | None = None) -> tuple[list[Paper], bool]:  # fmt: skip
+    """New papers from followed authors, organisations, categories and saved searches, newest first;
+    returns (papers, has_next)."""
+    want = (page + 1) * limit + 1
+    ids = db.following_paper_ids(store, user.pk, since, want)
+    queries = [t for k, t in db.user_follows(store, user.pk) if k == "query"]
+    if queries:
+        with store.engine.connect() as conn:
+            for q in queries:
+                ids += store.keyword_ids(conn, [w for w in re.findall(r"\w+", q)][:10], limit=want)
+    found = store.papers_by_ids(list(dict.fromkeys(ids)))
+    if since is not None:
+        found = [p for p in found if p.published >= since]
+    found.sort(key=lambda p: (p.published, p.id), reverse=True)
+    chunk = found[page * limit : (page + 1) * limit + 1]
+    return chunk[:limit], len(chunk) > limit
+
+
+# -- comments -----------------------------------------------------------------------------------------------
+_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+_ALLOWED_TAGS = {"p", "br", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "a", "h3", "h4", "hr"}
+
+
+def render_markdown(text: str) -> str:
+    """Markdown to HTML that is safe to insert: raw HTML is not passed through by the parser, and nh3
+    keeps only a small set of tags, http(s)/mailto links, and marks links rel="nofollow noopener"."""
+    html = _md.render(text)
+    html = re.sub(r"<(/?)h[12]>", r"<\1h3>", html)
+    return nh3.clean(html, tags=_ALLOWED_TAGS, attributes={"a": {"href", "title"}},
+                     url_schemes={"http", "https", "mailto"}, link_rel="nofollow noopener ugc")  # fmt: skip
+
+
+def _body(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise AccountError("write something first", "body")
+    if len(text) > MAX_COMMENT:
+        raise AccountError(f"a comment can have at most {MAX_COMMENT:,} characters", "body")
+    return text
+
+
+def add_comment(store: Store, user: User, paper_id: str, body: str) -> Comment:
+    pk = db.add_comment(store, _pk(store, paper_id), user.pk, _body(body))
+    return db.get_comment(store, pk)
+
+
+def comments(store: Store, paper_id: str, viewer: User | None = None) -> list[Comment]:
+    pk = _pk(store, paper_id)
+    return db.paper_comments(store, pk, include_hidden=bool(viewer and viewer.is_admin))
+
+
+def _own(store: Store, user: User, comment_pk: int) -> Comment:
+    found = db.get_comment(store, comment_pk)
+    if found is None or found.user_pk != user.pk:
+        raise NotFound("no such comment")
+    return found
+
+
+def edit_comment(store: Store, user: User, comment_pk: int, body: str) -> Comment:
+    _own(store, user, comment_pk)
+    db.update_comment(store, comment_pk, body=_body(body), updated_at=db.utcnow())
+    return db.get_comment(store, comment_pk)
+
+
+def delete_comment(store: Store, user: User, comment_pk: int) -> None:
+    found = db.get_comment(store, comment_pk)
+    if found is None or (found.user_pk != user.pk and not user.is_admin):
+        raise NotFound("no such comment")
+    db.delete_comment(store, comment_pk)
+
+
+def hide_comment(store: Store, admin: User, comment_pk: int, hidden: bool = True) -> None:
+    if not admin.is_admin or db.get_comment(store, comment_pk) is None:
+        raise NotFound("no such comment")
+    db.update_comment(store, comment_pk, is_hidden=hidden)

@@ -1,0 +1,128 @@
+"""Fixtures for the accounts tests: the app on SQLite and PostgreSQL with a real in-process SMTP
+server (aiosmtpd) behind the mail layer, and helpers that act like a browser (CSRF tokens from forms)."""
+from __future__ import annotations
+
+import re
+import socket
+import threading
+from email import message_from_bytes, policy
+
+import pytest
+from fastapi.testclient import TestClient
+
+from paperwire.ingest import ingest_items
+from paperwire.settings import Settings
+from paperwire.web.app import create_app
+from paperwire.web.pages import PageCache
+from tests.factories import make_record
+
+HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+PASSWORD = "correct horse battery"
+
+
+class Mailbox:
+    def __init__(self):
+        self.messages = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        with self.lock:
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def last_to(self, address: str):
+        found = [m for m in self.messages if m["To"] == address]
+        assert found, f"no email to {address}: {[m['To'] for m in self.messages]}"
+        return found[-1]
+
+    def link(self, address: str, path: str) -> str:
+        body = self.last_to(address).get_body(("plain",)).get_content()
+        match = re.search(r"https?://[^/\s]+(" + re.escape(path) + r"\?token=[\w.\-]+)", body)
+        assert match, body
+        return match.group(1)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def smtp():
+    from aiosmtpd.controller import Controller
+
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield box, f"smtp://127.0.0.1:{controller.port}"
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp):
+    box, _url = smtp
+    box.messages.clear()
+    return box
+
+
+@pytest.fixture
+def app(store, db_url, smtp):
+    application = create_app(Settings(database_url=db_url, smtp_url=smtp[1], secret_key="test-secret-key"), store=store)
+    application.state.page_cache = PageCache(lambda: None)  # per-user pages (see test_page_cache_*)
+    return application
+
+
+@pytest.fixture
+def client(app):
+    with TestClient(app, headers=HTML) as c:
+        yield c
+
+
+@pytest.fixture
+def new_client(app):
+    clients = []
+
+    def make():
+        c = TestClient(app, headers=HTML)
+        clients.append(c)
+        return c
+
+    yield make
+    for c in clients:
+        c.close()
+
+
+def csrf(client, path: str = "/account/login") -> str:
+    page = client.get(path)
+    match = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert match, page.text[:2000]
+    return match.group(1)
+
+
+def post(client, path: str, data: dict | None = None, *, from_page: str | None = None, **kwargs):
+    token = csrf(client, from_page or ("/account" if "pw_session" in client.cookies else "/account/login"))
+    return client.post(path, data={"csrf": token, **(data or {})}, follow_redirects=False, **kwargs)
+
+
+def signup(client, email: str, password: str = PASSWORD, **extra):
+    response = post(client, "/account/signup", {"email": email, "password": password, "password2": password, **extra},
+                    from_page="/account/signup")  # fmt: skip
+    assert response.status_code == 303, response.text
+    return response
+
+
+def login(client, email: str, password: str = PASSWORD):
+    return post(client, "/account/login", {"email": email, "password": password})
+
+
+def load(store, *records):
+    report = ingest_items(store, list(records), source="file", target="t")
+    assert report.failed == 0, report
+    return records
+
+
+def paper(store, **fields):
+    record = make_record(**fields)
+    load(store, record)
+    return store.get_paper(record.id)

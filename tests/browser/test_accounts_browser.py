@@ -1,0 +1,162 @@
+"""Accounts in a real browser (Playwright + Debian's Chromium): sign up, confirm the email by the link
+read from an in-process SMTP server (aiosmtpd), upvote a paper in place (htmx), save it to a new
+collection, log out. Screenshots go to test-artifacts/browser/."""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import REPO_ROOT, require
+
+CHROMIUM = os.environ.get("PAPERWIRE_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = REPO_ROOT / "test-artifacts" / "browser"
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Inbox:
+    def __init__(self):
+        self.messages, self.lock = [], threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+@pytest.fixture(scope="module")
+def smtp():
+    from aiosmtpd.controller import Controller
+
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield inbox, f"smtp://127.0.0.1:{controller.port}"
+    controller.stop()
+
+
+@pytest.fixture(scope="module")
+def server(smtp, tmp_path_factory):
+    data = tmp_path_factory.mktemp("accounts-browser")
+    corpus = data / "papers.jsonl.gz"
+    with gzip.open(corpus, "wt", encoding="utf-8") as f:
+        for i in range(5):
+            f.write(json.dumps({"id": f"2601.{i + 1:05d}", "title": f"Browser paper number {i + 1}",
+                                "summary": "We test things in a browser.", "authors": ["Ada Lovelace"],
+                                "categories": ["cs.CL"], "published": "2026-01-14", "upvotes": 10 - i}) + "\n")  # fmt: skip
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "PAPERWIRE_DATA_DIR": str(data), "PAPERWIRE_SMTP_URL": smtp[1], "PAPERWIRE_BASE_URL": base,
+           "PAPERWIRE_SECRET_KEY": "browser-test-key"}  # fmt: skip
+    env.pop("PAPERWIRE_DATABASE_URL", None)
+    for args in (["init"], ["ingest", str(corpus)]):
+        subprocess.run([sys.executable, "-m", "paperwire.cli.main", *args], env=env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)  # fmt: skip
+    proc = subprocess.Popen([sys.executable, "-m", "paperwire.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stderr.read().decode()
+                assert time.monotonic() < deadline, "paperwire serve did not start"
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require(Path(CHROMIUM).is_file(), f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require(False, "the playwright package is not installed (pip install -e '.[test]')")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                    args=["--no-sandbox", "--disable-background-networking"])  # fmt: skip
+        yield browser
+        browser.close()
+
+
+def _wait_for_mail(inbox, to: str, timeout: float = 10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with inbox.lock:
+            found = [m for m in inbox.messages if m["To"] == to]
+        if found:
+            return found[-1]
+        time.sleep(0.1)
+    raise AssertionError(f"no email to {to}")
+
+
+def test_sign_up_verify_upvote_collect_and_log_out(browser, server, smtp):
+    from playwright.sync_api import expect
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1200, "height": 860}, base_url=server)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.goto("/")
+    page.get_by_role("link", name="Sign up").click()
+    page.fill("#email", "reader@example.org")
+    page.fill("#display_name", "Reader")
+    page.fill("#password", "a long browser password")
+    page.fill("#password2", "a long browser password")
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("heading", name="Your account", exact=True)).to_be_visible()
+    expect(page.get_by_text("not confirmed yet")).to_be_visible()
+
+    mail = _wait_for_mail(smtp[0], "reader@example.org")
+    link = re.search(r"http://\S+/account/verify\?token=\S+", mail.get_body(("plain",)).get_content()).group(0)
+    page.goto(link)
+    expect(page.get_by_role("heading", name="Email confirmed", exact=True)).to_be_visible()
+
+    page.goto("/")
+    first = page.locator("li.card").first
+    vote = first.locator("button.vote")
+    expect(vote).to_have_attribute("aria-pressed", "false")
+    expect(vote).to_contain_text("▲ 10")
+    vote.click()  # htmx swaps the button in place
+    expect(first.locator("button.vote")).to_have_attribute("aria-pressed", "true")
+    expect(first.locator("button.vote")).to_contain_text("▲ 11")
+    page.screenshot(path=str(ARTIFACTS / "accounts-voted.png"))
+
+    first.locator("details.collect summary").click()
+    first.locator("input[name=name]").fill("To read")
+    first.get_by_role("button", name="Add").click()
+    expect(page.locator("li.card").first.locator("details.collect summary")).to_contain_text("✓")
+    page.goto("/collections")
+    page.get_by_role("link", name="To read").click()
+    expect(page.get_by_text("Browser paper number 1")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "accounts-collection.png"))
+
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("link", name="Log in")).to_be_visible()
+    expect(page.locator("li.card").first.locator("button.vote")).to_have_count(0)
+    expect(page.locator("li.card").first.locator(".votes")).to_contain_text("▲ 11")
+    context.close()
+    assert errors == []
