@@ -5,11 +5,12 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
 
-.PHONY: run test install bench-ingest bench-web assets clean
+.PHONY: run test install bench-ingest bench-web bench-search assets clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q torch==2.13.0  # the CPU build first: a bare torch pulls a multi-GB CUDA build
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
@@ -18,6 +19,7 @@ install: $(BIN)/.installed
 run: install
 	$(BIN)/paperwire init
 	$(BIN)/paperwire ingest demo --if-empty
+	$(BIN)/paperwire index embed --bundled-only
 	$(BIN)/paperwire serve --host $(HOST) --port $(PORT)
 
 test: install
@@ -25,6 +27,9 @@ test: install
 
 bench-ingest: install
 	$(BIN)/python benchmarks/ingest.py
+
+bench-search: install
+	$(BIN)/python benchmarks/search_quality.py
 
 bench-web: install
 	bash benchmarks/web_load.sh

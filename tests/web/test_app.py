@@ -101,3 +101,13 @@ def test_a_versioned_or_wrapped_arxiv_id_finds_the_paper(client, store):
     ingest_items(store, [make_record(id="2501.04321")], source="file", target="t")
     assert client.get("/papers/2501.04321v2").status_code == 200
     assert client.get("/papers/arXiv:2501.04321").status_code == 200
+
+
+def test_a_paper_page_lists_related_papers(client, store):
+    ingest_items(store, [make_record(id="2501.05551", title="Sparse attention for long video transformers"),
+                         make_record(id="2501.05552", title="Long video transformers with sparse attention"),
+                         make_record(id="2501.05553", title="Protein folding with lattice models")],
+                 source="file", target="t")  # fmt: skip
+    page = client.get("/papers/2501.05551").text
+    assert "Related papers" in page
+    assert 'href="/papers/2501.05552"' in page

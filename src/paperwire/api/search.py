@@ -1,4 +1,172 @@
-"""paperwire's own search API: hybrid search with filters, related papers (built by the search issue)."""
-from fastapi import APIRouter
+"""paperwire's own search API: hybrid search with filters, pagination and snippets, and related papers.
 
-router = APIRouter()
+- ``GET /api/search`` — ``q`` (words, "phrases", prefixes*, and the filters ``author:`` ``category:``
+  ``org:`` ``after:`` ``before:`` typed in the text) plus the same filters as parameters.
+- ``GET /api/papers/{id}/similar`` — papers most similar to one paper (itself excluded).
+- ``POST /api/similar`` — "more like these": papers similar to a list of papers.
+
+Papers have the shape of ``GET /api/papers/{id}`` (``api.hf_shapes.paper_detail``). A bad parameter
+is a 400 naming it, an unknown paper a 404; no input gives a 500.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from paperwire.api.errors import ERRORS_400, ERRORS_404, ParamError, ParamErrorRoute, error_response, json_response
+from paperwire.api.hf_shapes import paper_detail
+from paperwire.api.schemas import PaperDetail
+from paperwire.rank.query import QueryError, make_filters
+from paperwire.services import search as search_service
+
+TAG = "paperwire search API"
+router = APIRouter(route_class=ParamErrorRoute, tags=[TAG])
+
+MAX_Q = 10_000  # characters accepted in q (the first 1,000 are read)
+MAX_ID = 200
+
+
+class Segment(BaseModel):
+    text: str
+    match: bool = Field(description="Whether this piece matched the query.")
+
+
+class SearchHit(BaseModel):
+    paper: PaperDetail
+    score: float | None = Field(None, description="Ranking score (larger is better; comparable within one response).")
+    snippet: list[Segment] | None = Field(None, description="Where the query matched in the abstract, in pieces.")
+
+
+class AppliedFilters(BaseModel):
+    authors: list[str]
+    categories: list[str]
+    orgs: list[str]
+    after: str | None
+    before: str | None
+
+
+class SearchResponse(BaseModel):
+    query: str
+    mode: str = Field(description="What ran: hybrid (keyword + vector), keyword, semantic, filters (no text) or none.")
+    total: int = Field(description="Results available to page through (at most 1,000).")
+    offset: int
+    limit: int
+    filters: AppliedFilters
+    results: list[SearchHit]
+
+
+class SimilarRequest(BaseModel):
+    ids: list[str] = Field(min_length=1, max_length=100, description="Paper ids (unknown ones are ignored).")
+    limit: int = Field(10, ge=1, le=100)
+
+
+def _filters(author, category, org, after, before):
+    try:
+        return make_filters(authors=author or (), categories=category or (), orgs=org or (), after=after, before=before)
+    except QueryError as err:
+        raise ParamError(err.param, str(err)) from None
+
+
+def _printable(value: str, name: str) -> str:
+    if "\x00" in value:
+        raise ParamError(name, f"invalid {name}: control characters are not allowed")
+    return value
+
+
+@router.get(
+    "/api/search",
+    summary="Search papers (hybrid, with filters and snippets)",
+    description="Keyword search (BM25, title weighted above abstract) fused with semantic search when the "
+    "papers have embeddings. `q` takes words, \"quoted phrases\", prefixes (`diffus*`) and the filters "
+    "`author:`, `category:`, `org:`, `after:YYYY-MM-DD`, `before:YYYY-MM-DD`; the parameters of the same "
+    "names add to them (repeat `author`, `category`, `org` for several). Without text, the papers matching "
+    "the filters are listed newest first. Pages with `offset` and `limit`.",
+    response_model=SearchResponse,
+    responses=ERRORS_400,
+)
+def api_search(
+    request: Request,
+    q: Annotated[str, Query(max_length=MAX_Q, description="Query text.")] = "",
+    author: Annotated[list[str] | None, Query(max_length=300, description="Author name (all must match).")] = None,
+    category: Annotated[list[str] | None, Query(max_length=50, description="arXiv category, e.g. cs.CL (any).")] = None,
+    org: Annotated[list[str] | None, Query(max_length=200, description="Organisation handle (any).")] = None,
+    after: Annotated[str | None, Query(max_length=10, description="Published on or after, YYYY[-MM[-DD]].")] = None,
+    before: Annotated[str | None, Query(max_length=10, description="Published before, YYYY[-MM[-DD]].")] = None,
+    mode: Annotated[Literal["auto", "hybrid", "keyword", "semantic"],
+                    Query(description="auto = hybrid when embeddings exist.")] = "auto",  # fmt: skip
+    limit: Annotated[int, Query(ge=1, le=100, description="Results per page.")] = 20,
+    offset: Annotated[int, Query(ge=0, le=1000, description="Results to skip.")] = 0,
+) -> Response:
+    _printable(q, "q")
+    filters = _filters(author, category, org, after, before)
+    try:
+        result = search_service.search(request.app.state.store, q, limit=limit, offset=offset, filters=filters,
+                                       mode=mode, strict=True)  # fmt: skip
+    except QueryError as err:
+        raise ParamError("q", f"invalid q: {err}") from None
+    base_url = request.app.state.settings.base_url
+    hits = []
+    for paper in result.papers:
+        snippet = result.snippets.get(paper.id)
+        hits.append({
+            "paper": paper_detail(paper, base_url),
+            "score": result.scores.get(paper.id),
+            "snippet": [{"text": text, "match": match} for text, match in snippet] if snippet else None,
+        })  # fmt: skip
+    body = {"query": q, "mode": result.mode, "total": result.total, "offset": offset, "limit": limit,
+            "filters": result.parsed.filters.as_dict(), "results": hits}  # fmt: skip
+    return json_response(body, headers={"X-Total-Count": str(result.total)})
+
+
+def _related(request: Request, related) -> Response:
+    base_url = request.app.state.settings.base_url
+    return json_response([paper_detail(p, base_url) for p in related.papers], headers={"X-Related-Method": related.method})
+
+
+@router.get(
+    "/api/papers/{paper_id:path}/similar",
+    summary="Papers similar to one paper",
+    description="The papers most similar to this one (cosine similarity of their embeddings; before the "
+    "papers are embedded, keyword similarity of titles), most similar first, the paper itself excluded. "
+    "Each has the shape of `GET /api/papers/{id}`.",
+    response_model=list[PaperDetail],
+    responses={**ERRORS_400, **ERRORS_404},
+)
+def similar_papers(
+    request: Request,
+    paper_id: str,
+    limit: Annotated[int, Query(ge=1, le=100, description="Number of papers.")] = 10,
+) -> Response:
+    if not paper_id.isprintable() or len(paper_id) > MAX_ID:
+        return error_response(404, f"no paper with id {''.join(c if c.isprintable() else '?' for c in paper_id[:MAX_ID])}")
+    related = search_service.similar(request.app.state.store, _normalised(paper_id), limit)
+    if related is None:
+        return error_response(404, f"no paper with id {paper_id}")
+    return _related(request, related)
+
+
+@router.post(
+    "/api/similar",
+    summary="More like these papers",
+    description="Papers similar to all of the given ones together (the mean of their embeddings), the "
+    "given papers excluded. Unknown ids are ignored; a 404 when none is known.",
+    response_model=list[PaperDetail],
+    responses={**ERRORS_400, **ERRORS_404},
+)
+def more_like_these(request: Request, body: Annotated[SimilarRequest, Body()]) -> Response:
+    ids = [_normalised(i) for i in body.ids if i.isprintable() and len(i) <= MAX_ID]
+    related = search_service.similar_to_many(request.app.state.store, [i for i in ids if i], body.limit) if ids else None
+    if related is None:
+        return error_response(404, "none of the ids is a known paper")
+    return _related(request, related)
+
+
+def _normalised(paper_id: str) -> str:
+    from paperwire.ingest.normalize import paper_id as normalise
+
+    try:
+        return normalise(paper_id.strip()) or paper_id
+    except ValueError:
+        return paper_id

@@ -1,34 +1,199 @@
-"""Search use case. For now keyword search in the database (FTS5 / tsvector) over title and
-abstract; the search issue adds semantic and hybrid ranking, filters and snippets behind this
-same function."""
+"""Search and related-papers use cases, shared by the web pages, both APIs and the CLI.
+
+``search`` parses the query (words, "phrases", prefixes*, ``author:`` ``category:`` ``org:``
+``after:`` ``before:`` filters; see :mod:`paperwire.rank.query`), runs keyword search in the
+database (BM25 / ts_rank_cd, title weighted above abstract) and, when the papers have embeddings,
+vector search with the query's embedding, and fuses both (:data:`paperwire.rank.fusion.DEFAULT`,
+chosen on SciFact's train queries). Without embeddings (or with ``mode="keyword"``) it is keyword
+search alone; a query of filters only lists the matching papers newest first.
+
+``similar`` / ``similar_to_many`` rank papers by cosine similarity to a paper's embedding (or the
+mean of several); papers not embedded yet fall back to keyword search over their titles.
+"""
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Literal
 
+import numpy as np
+
+from paperwire.index import embeddings as stored
+from paperwire.index import vectors
+from paperwire.index.embedder import MINILM, Embedder, default_embedder
+from paperwire.rank import fusion
+from paperwire.rank.query import Filters, Query, QueryError, parse, words_of
 from paperwire.store import Paper, Store
+from paperwire.store import search_queries as sq
 
-MAX_QUERY = 500  # characters kept from a query
-_WORD = re.compile(r"\w+", re.UNICODE)
+log = logging.getLogger(__name__)
+
+MAX_QUERY = 500  # characters kept from a query (the search page's box)
+CANDIDATES = 100  # results taken from each of keyword and vector search before fusing
+MAX_DEPTH = 1000  # deepest result a search can page to
+MIN_SIMILARITY = 0.2  # vector-only results less similar than this are noise (MiniLM cosine)
+Mode = Literal["auto", "hybrid", "keyword", "semantic"]
+
+__all__ = ["MAX_QUERY", "Filters", "QueryError", "Related", "SearchResult", "search", "similar", "similar_to_many",
+           "terms"]  # fmt: skip
 
 
 @dataclass
 class SearchResult:
     query: str
     papers: list[Paper]
-    total: int  # number of results returned (capped by limit + offset)
+    total: int  # results available to page through (keyword matches, or the fused list, capped)
+    mode: str = "keyword"  # what ran: keyword, hybrid, semantic, filters, none
+    parsed: Query = field(default_factory=Query)
+    # per paper id: the abstract extract where the query matched, as (text, is_match) segments
+    snippets: dict[str, list[tuple[str, bool]]] = field(default_factory=dict)
+    scores: dict[str, float] = field(default_factory=dict)
+    offset: int = 0
+
+
+@dataclass
+class Related:
+    papers: list[Paper]
+    scores: dict[str, float]
+    method: str  # "vector" (embeddings) or "keyword" (fallback: papers not embedded yet)
 
 
 def terms(query: str) -> list[str]:
-    """Plain words of a free-text query; every piece of query syntax is dropped, so any text is safe."""
-    return _WORD.findall(query[:MAX_QUERY].casefold())[:32]
+    """Plain words of a free-text query (for the search page's hints)."""
+    return list(parse(query[:MAX_QUERY]).highlight_terms())
 
 
-def search(store: Store, query: str, *, limit: int = 20, offset: int = 0) -> SearchResult:
-    words = terms(query)
-    if not words:
-        return SearchResult(query=query, papers=[], total=0)
+# -- the embedder -----------------------------------------------------------------------------------
+_failed = threading.Event()
+
+
+def embedder_for(store: Store, embedder: Embedder | None = None) -> Embedder | None:
+    """The embedder to use: the given one, the one configured for this store, or the packaged MiniLM
+    when the database holds MiniLM vectors (None when there are none, or it cannot be loaded)."""
+    if embedder is not None:
+        return embedder
+    configured = vectors.configured_embedder(store)
+    if configured is not None:
+        return configured
+    if _failed.is_set() or not stored.any_of(store, MINILM):
+        return None
+    try:
+        from paperwire.settings import load_settings
+
+        return default_embedder(load_settings().data_dir / "models")
+    except Exception as err:  # noqa: BLE001 - semantic search is an extra: keyword search still works
+        log.warning("the embedding model could not be loaded (%s); keyword search only", err)
+        _failed.set()
+        return None
+
+
+# -- search -----------------------------------------------------------------------------------------
+def search(store: Store, query: str, *, limit: int = 20, offset: int = 0, filters: Filters | None = None,
+           mode: Mode = "auto", embedder: Embedder | None = None, strict: bool = False,
+           with_snippets: bool = True, fuse: fusion.Fusion = fusion.DEFAULT) -> SearchResult:  # fmt: skip
+    """Papers for ``query`` (best first), ``limit`` from ``offset``. With ``strict`` a bad filter value
+    in the text raises :class:`QueryError` (the API's 400); otherwise it is searched as words."""
+    limit = max(0, min(limit, MAX_DEPTH))
+    offset = max(0, min(offset, MAX_DEPTH))
+    parsed = parse(query, strict=strict)
+    if filters:
+        parsed = parsed.with_filters(filters)
+    empty = SearchResult(query=query, papers=[], total=0, mode="none", parsed=parsed, offset=offset)
+    f = parsed.filters
+    if f.after and f.before and f.after >= f.before:
+        return empty
+    if not parsed.has_text:
+        if not f:
+            return empty
+        with store.engine.connect() as conn:
+            pks = sq.filtered_newest(conn, f, limit=limit, offset=offset)
+            total = sq.filtered_count(conn, f, cap=MAX_DEPTH)
+            ids = sq.ids_of(conn, pks)
+        papers = store.papers_by_ids([ids[pk] for pk in pks if pk in ids])
+        return SearchResult(query, papers, total, "filters", parsed, offset=offset)
+
+    depth = min(offset + limit, MAX_DEPTH)
+    model = embedder_for(store, embedder) if mode != "keyword" else None
+    index = vectors.index_for(store, model.name) if model is not None else None
+    use_vectors = index is not None and len(index) > 0
+    if mode == "semantic" and not use_vectors:
+        mode = "keyword"
     with store.engine.connect() as conn:
-        ids = store.keyword_ids(conn, words, limit=limit + offset)
-    page = ids[offset : offset + limit]
-    return SearchResult(query=query, papers=store.papers_by_ids(page), total=len(ids))
+        keyword: list[tuple[int, float]] = []
+        if mode != "semantic":
+            keyword = sq.keyword_ranked(conn, parsed, limit=max(depth, CANDIDATES) if use_vectors else depth)
+        if use_vectors:
+            allowed = sq.filtered_pks(conn, f) if f else None
+            qvec = model.encode([parsed.semantic_text])[0]
+            semantic = index.search(qvec, max(depth, CANDIDATES), allowed=allowed)
+            semantic = [(pk, s) for pk, s in semantic if s >= MIN_SIMILARITY]
+            if mode == "semantic":
+                ranked, ran = semantic, "semantic"
+            else:
+                ranked, ran = fuse(keyword, semantic), "hybrid"
+            total = min(len(ranked), MAX_DEPTH)
+        else:
+            ranked, ran = keyword, "keyword"
+            total = sq.keyword_count(conn, parsed, cap=MAX_DEPTH) if len(keyword) >= depth or offset else len(keyword)
+        page = ranked[offset : offset + limit]
+        pks = [pk for pk, _ in page]
+        ids = sq.ids_of(conn, pks)
+        marked = sq.snippets(conn, parsed, pks) if with_snippets else {}
+    papers = store.papers_by_ids([ids[pk] for pk in pks if pk in ids])
+    scores = {ids[pk]: float(s) for pk, s in page if pk in ids}
+    snippets = {ids[pk]: sq.split_marked(text) for pk, text in marked.items() if pk in ids}
+    return SearchResult(query, papers, total, ran, parsed, snippets, scores, offset)
+
+
+# -- related papers -------------------------------------------------------------------------------
+def similar(store: Store, paper_id: str, limit: int = 10, *, embedder: Embedder | None = None,
+            filters: Filters | None = None) -> Related | None:  # fmt: skip
+    """Papers most similar to ``paper_id`` (itself excluded); None when there is no such paper."""
+    return similar_to_many(store, [paper_id], limit, embedder=embedder, filters=filters)
+
+
+def similar_to_many(store: Store, paper_ids: list[str], limit: int = 10, *, embedder: Embedder | None = None,
+                    filters: Filters | None = None) -> Related | None:  # fmt: skip
+    """"More like these": papers closest to the mean embedding of ``paper_ids`` (those excluded).
+    Unknown ids are ignored; None when none of them exists."""
+    limit = max(0, min(limit, 100))
+    with store.engine.connect() as conn:
+        pk_of = sq.pks_of(conn, paper_ids)
+    if not pk_of:
+        return None
+    given = set(pk_of.values())
+    model = embedder_for(store, embedder)
+    index = vectors.index_for(store, model.name) if model is not None else None
+    found: list[tuple[int, float]] = []
+    method = "vector"
+    if index is not None and len(index):
+        rows = index.rows_of(sorted(given))
+        if len(rows):
+            centre = index.matrix[rows].mean(axis=0)
+            centre /= max(float(np.linalg.norm(centre)), 1e-9)
+            allowed = None
+            if filters:
+                with store.engine.connect() as conn:
+                    allowed = sq.filtered_pks(conn, filters)
+            found = index.search(centre, limit, allowed=allowed, exclude=given)
+    if not found and not (index is not None and len(index.rows_of(sorted(given)))):
+        method = "keyword"
+        found = _keyword_neighbours(store, list(pk_of), given, limit, filters)
+    with store.engine.connect() as conn:
+        ids = sq.ids_of(conn, [pk for pk, _ in found])
+    papers = store.papers_by_ids([ids[pk] for pk, _ in found if pk in ids])
+    return Related(papers, {ids[pk]: float(s) for pk, s in found if pk in ids}, method)
+
+
+def _keyword_neighbours(store: Store, paper_ids: list[str], exclude: set[int], limit: int,
+                        filters: Filters | None) -> list[tuple[int, float]]:  # fmt: skip
+    """Fallback for papers without embeddings: keyword search over their titles' words."""
+    papers = store.papers_by_ids(paper_ids)
+    words = list(dict.fromkeys(w for paper in papers for w in words_of(paper.title)))[:32]
+    if not words:
+        return []
+    query = Query(text=" ".join(words), words=tuple(words))
+    with store.engine.connect() as conn:
+        ranked = sq.keyword_ranked(conn, query, limit=limit + len(exclude), filters=filters or Filters())
+    return [(pk, s) for pk, s in ranked if pk not in exclude][:limit]

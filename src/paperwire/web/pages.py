@@ -439,6 +439,14 @@ def search(request: Request):
 
 
 # -- one paper ------------------------------------------------------------------------------------------
+RELATED_COUNT = 6
+
+
+def _related(request: Request, paper_id: str):
+    """Related papers (semantic neighbours, or title words before embeddings exist); None hides the section."""
+    related = search_service.similar(request.app.state.store, paper_id, RELATED_COUNT)
+    return related.papers if related and related.papers else None
+
 @router.get("/papers/{paper_id:path}", response_class=HTMLResponse)
 @cached
 def paper_page(request: Request, paper_id: str):
@@ -451,7 +459,7 @@ def paper_page(request: Request, paper_id: str):
         "paper": paper,
         "bibtex": browse.bibtex(paper),
         "is_arxiv": browse.is_arxiv_id(paper.id),
-        "related": None,  # the search issue passes similar papers here; the section shows when given
+        "related": _related(request, paper.id),
     }
     return templates.TemplateResponse(request, "paper.html", context)
 

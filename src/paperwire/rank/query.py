@@ -1,0 +1,276 @@
+"""Parsing a search box's text into a structured query (pure; no I/O).
+
+Free text becomes plain words, ``"quoted phrases"`` and prefixes (``diffus*``); ``name:value`` pairs
+become filters: ``author:`` (a name; quote it for several words: ``author:"ada lovelace"``),
+``category:`` (``cs.CL``), ``org:`` (an organisation handle), ``after:`` / ``before:`` (dates,
+``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; ``after`` is inclusive, ``before`` exclusive). Any other
+``word:`` is kept as text, so nothing a user types is query syntax to the database: the store turns
+every term into a quoted FTS term (:func:`fts5_query`), which also neutralises ``AND``/``OR``/``NEAR``,
+``-``, ``(`` and ``*`` anywhere but a word's end.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+
+MAX_QUERY = 1000  # characters of a query that are read
+MAX_TERMS = 32  # words, phrases and prefixes kept
+MAX_PHRASE_WORDS = 8
+MIN_PREFIX = 2  # shortest prefix (``a*`` would match half the corpus)
+FILTERS = ("author", "category", "org", "after", "before")
+ALIASES = {"cat": "category", "organization": "org", "organisation": "org", "since": "after", "until": "before",
+           "from": "after", "to": "before"}  # fmt: skip
+
+# English words too common to help an OR-ed keyword query (dropping them was 2-3x faster at equal
+# quality); kept when a query has nothing else.
+STOP_WORDS = frozenset(
+    "a an and are as at be but by for from has have in into is it its of on or that the their there these "
+    "this to was we were which will with our can not no than then they such".split()
+)
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+# a filter (name:"quoted value" or name:value), a quoted phrase, or a bare token
+_TOKEN = re.compile(r'(?P<name>\w+):(?:"(?P<qvalue>[^"]*)"?|(?P<value>\S+))|"(?P<phrase>[^"]*)"?|(?P<bare>\S+)', re.UNICODE)
+_CATEGORY = re.compile(r"^[a-z\-]+(\.[a-z\-]+)?$", re.IGNORECASE)
+
+
+class QueryError(ValueError):
+    """A filter value that cannot be used; ``param`` names the filter."""
+
+    def __init__(self, param: str, message: str):
+        super().__init__(message)
+        self.param = param
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Restrictions on the papers a search returns; empty means none."""
+
+    authors: tuple[str, ...] = ()  # normalised author names (full, or a surname); a paper must have every one
+    categories: tuple[str, ...] = ()  # a paper must be listed in one of them
+    orgs: tuple[str, ...] = ()  # organisation handles (lower case); one of them
+    after: datetime | None = None  # published >= after
+    before: datetime | None = None  # published < before
+
+    def __bool__(self) -> bool:
+        return bool(self.authors or self.categories or self.orgs or self.after or self.before)
+
+    def merged(self, other: "Filters") -> "Filters":
+        """Both sets of restrictions (API parameters added to filters typed in the query)."""
+        return Filters(
+            authors=_unique(self.authors + other.authors),
+            categories=_unique(self.categories + other.categories),
+            orgs=_unique(self.orgs + other.orgs),
+            after=max((d for d in (self.after, other.after) if d), default=None),
+            before=min((d for d in (self.before, other.before) if d), default=None),
+        )
+
+    def as_dict(self) -> dict:
+        return {
+            "authors": list(self.authors), "categories": list(self.categories), "orgs": list(self.orgs),
+            "after": self.after.date().isoformat() if self.after else None,
+            "before": self.before.date().isoformat() if self.before else None,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A parsed query: ``words`` (plain terms), ``phrases`` (tuples of words), ``prefixes`` and filters."""
+
+    text: str = ""
+    words: tuple[str, ...] = ()
+    phrases: tuple[tuple[str, ...], ...] = ()
+    prefixes: tuple[str, ...] = ()
+    filters: Filters = field(default_factory=Filters)
+    ignored: tuple[str, ...] = ()  # what was dropped, for messages (e.g. an over-long query)
+    free_text: str = ""  # the text without filters, as typed (what an embedding model reads)
+
+    @property
+    def has_text(self) -> bool:
+        return bool(self.words or self.phrases or self.prefixes)
+
+    @property
+    def semantic_text(self) -> str:
+        """The text for an embedding model: as typed, without filters."""
+        if self.free_text.strip():
+            return self.free_text.strip()
+        parts = list(self.words) + [" ".join(p) for p in self.phrases] + list(self.prefixes)
+        return " ".join(parts)
+
+    def ranked_words(self) -> tuple[str, ...]:
+        """Words for an OR-ed ranking query: stop words dropped unless nothing else is left."""
+        kept = tuple(w for w in self.words if w not in STOP_WORDS)
+        return kept if kept or self.phrases or self.prefixes else self.words
+
+    def highlight_terms(self) -> list[str]:
+        return list(self.words) + [w for p in self.phrases for w in p] + list(self.prefixes)
+
+    def with_filters(self, filters: Filters) -> "Query":
+        return replace(self, filters=self.filters.merged(filters))
+
+
+def _unique(items: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+def _clean(text: str) -> str:
+    """Printable text only (PostgreSQL refuses NUL; control characters are never meant)."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(ch if ch.isprintable() else " " for ch in text)
+
+
+def words_of(text: str) -> list[str]:
+    return _WORD.findall(text.casefold())
+
+
+def parse_date(value: str, param: str) -> datetime:
+    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` as the first instant of that period."""
+    text = value.strip()
+    try:
+        if re.fullmatch(r"\d{4}", text):
+            return datetime(int(text), 1, 1)
+        if re.fullmatch(r"\d{4}-\d{1,2}", text):
+            year, month = text.split("-")
+            return datetime(int(year), int(month), 1)
+        return datetime.combine(date.fromisoformat(text), datetime.min.time())
+    except ValueError:
+        raise QueryError(param, f"invalid {param} date {value[:30]!r}: use YYYY-MM-DD, YYYY-MM or YYYY") from None
+
+
+def author_key(name: str) -> str:
+    """The normalised key authors are stored under (as ingest computes it)."""
+    from paperwire.ingest.normalize import name_key  # pure helper; imported lazily to keep rank/ light
+
+    return name_key(name)[:300]
+
+
+def make_filters(*, authors=(), categories=(), orgs=(), after: str | None = None, before: str | None = None) -> Filters:
+    """Filters from separate values (API parameters, CLI options); raises :class:`QueryError`."""
+    author_keys = []
+    for name in authors:
+        key = author_key(_clean(name))
+        if not key:
+            raise QueryError("author", f"invalid author {name[:40]!r}: give a name")
+        author_keys.append(key)
+    cats = []
+    for value in categories:
+        value = _clean(value).strip()
+        if not _CATEGORY.match(value) or len(value) > 50:
+            raise QueryError("category", f"invalid category {value[:40]!r}: e.g. cs.CL")
+        cats.append(value)
+    org_keys = []
+    for value in orgs:
+        value = _clean(value).strip().casefold().replace(" ", "-")
+        if not value or len(value) > 200:
+            raise QueryError("org", f"invalid org {value[:40]!r}: give an organisation handle")
+        org_keys.append(value)
+    start = parse_date(after, "after") if after else None
+    end = parse_date(before, "before") if before else None
+    return Filters(tuple(author_keys), tuple(cats), tuple(org_keys), start, end)
+
+
+def _one_filter(key: str, value: str) -> Filters:
+    if key == "author":
+        return make_filters(authors=[value])
+    if key == "category":
+        return make_filters(categories=[value])
+    if key == "org":
+        return make_filters(orgs=[value])
+    return make_filters(**{key: value})
+
+
+def parse(text: str, *, strict: bool = False) -> Query:
+    """Parse a search box's text. A filter with an unusable value raises :class:`QueryError` when
+    ``strict``; otherwise it is kept as plain words (a search box never fails)."""
+    raw = text or ""
+    ignored: list[str] = []
+    if len(raw) > MAX_QUERY:
+        ignored.append(f"text after {MAX_QUERY} characters")
+        raw = raw[:MAX_QUERY]
+    raw = _clean(raw)
+    words: list[str] = []
+    phrases: list[tuple[str, ...]] = []
+    prefixes: list[str] = []
+    f = {"authors": [], "categories": [], "orgs": [], "after": None, "before": None}
+    free: list[str] = []
+
+    for m in _TOKEN.finditer(raw):
+        name = m.group("name")
+        if name is not None:
+            key = ALIASES.get(name.casefold(), name.casefold())
+            value = m.group("qvalue") if m.group("qvalue") is not None else m.group("value")
+            if key in FILTERS and value.strip():
+                try:
+                    one = _one_filter(key, value)
+                except QueryError:
+                    if strict:
+                        raise
+                    words.extend(words_of(f"{name} {value}"))
+                    free.append(m.group(0))
+                    continue
+                f["authors"] += one.authors
+                f["categories"] += one.categories
+                f["orgs"] += one.orgs
+                f["after"] = one.after or f["after"]
+                f["before"] = one.before or f["before"]
+                continue
+            words.extend(words_of(m.group(0)))  # an unknown `word:` is text
+            free.append(m.group(0))
+            continue
+        free.append(m.group(0))
+        phrase = m.group("phrase")
+        if phrase is not None:
+            pieces = words_of(phrase)[:MAX_PHRASE_WORDS]
+            if len(pieces) > 1:
+                phrases.append(tuple(pieces))
+            else:
+                words.extend(pieces)
+            continue
+        token = m.group("bare")
+        pieces = words_of(token)
+        if token.endswith("*") and pieces and len(pieces[-1]) >= MIN_PREFIX and token.rstrip("*")[-1:].isalnum():
+            words.extend(pieces[:-1])
+            prefixes.append(pieces[-1])
+        else:
+            words.extend(pieces)
+
+    words = list(dict.fromkeys(words))
+    phrases = list(dict.fromkeys(phrases))
+    prefixes = list(dict.fromkeys(prefixes))
+    total = len(words) + len(phrases) + len(prefixes)
+    if total > MAX_TERMS:
+        ignored.append(f"terms after the first {MAX_TERMS}")
+        phrases = phrases[:MAX_TERMS]
+        prefixes = prefixes[: max(0, MAX_TERMS - len(phrases))]
+        words = words[: max(0, MAX_TERMS - len(phrases) - len(prefixes))]
+    filters = Filters(_unique(tuple(f["authors"])), _unique(tuple(f["categories"])), _unique(tuple(f["orgs"])),
+                      f["after"], f["before"])  # fmt: skip
+    return Query(text=text or "", words=tuple(words), phrases=tuple(phrases), prefixes=tuple(prefixes),
+                 filters=filters, ignored=tuple(ignored), free_text=" ".join(free))  # fmt: skip
+
+
+# -- database query text ------------------------------------------------------------------------------
+def _quote(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def fts5_query(query: Query, *, all_terms: bool = False) -> str:
+    """An FTS5 MATCH expression in which every term is quoted (so no user text is syntax): words
+    and phrases OR-ed (or AND-ed with ``all_terms``), prefixes as ``"diffus"*``. Empty when the
+    query has no text."""
+    parts = [_quote(w) for w in (query.words if all_terms else query.ranked_words())]
+    parts += [_quote(" ".join(p)) for p in query.phrases]
+    parts += [_quote(p) + "*" for p in query.prefixes]
+    return (" AND " if all_terms else " OR ").join(parts)
+
+
+def tsquery_parts(query: Query) -> list[tuple[str, str]]:
+    """(function, argument) pairs that PostgreSQL turns into one tsquery each, OR-ed together by the
+    caller: ``plainto_tsquery`` for a word, ``phraseto_tsquery`` for a phrase, ``to_tsquery`` with a
+    quoted lexeme and ``:*`` for a prefix. Words are ``\\w+`` only, so the quoting is safe."""
+    parts = [("plainto_tsquery", w) for w in query.ranked_words()]
+    parts += [("phraseto_tsquery", " ".join(p)) for p in query.phrases]
+    parts += [("to_tsquery", "'" + p.replace("'", "''") + "':*") for p in query.prefixes]
+    return parts

@@ -1,0 +1,112 @@
+"""The vector index: exact search is the oracle; the approximate (HNSW) index agrees with it on
+clustered vectors, filtered search stays exact, and the index file is reused and extended."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from paperwire.index import vectors
+from paperwire.index.vectors import VectorIndex, build_ann
+
+
+def clustered(n: int, dim: int = 64, clusters: int = 50, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((clusters, dim))
+    data = centres[rng.integers(0, clusters, n)] + 0.35 * rng.standard_normal((n, dim))
+    return (data / np.linalg.norm(data, axis=1, keepdims=True)).astype(np.float32)
+
+
+def brute(matrix, pks, query, k, allowed=None):
+    scores = matrix @ query
+    order = [i for i in np.argsort(-scores, kind="stable") if allowed is None or pks[i] in allowed]
+    return [int(pks[i]) for i in order[:k]]
+
+
+@pytest.fixture(scope="module")
+def data():
+    matrix = clustered(4000)
+    pks = np.arange(1, 4001, dtype=np.int64) * 3  # pks are not row numbers
+    return pks, matrix
+
+
+def test_exact_search_equals_brute_force(data):
+    pks, matrix = data
+    index = VectorIndex("m", pks, matrix)
+    query = matrix[7]
+    assert [pk for pk, _ in index.search(query, 10)] == brute(matrix, pks, query, 10)
+
+
+def test_excluded_pks_never_appear(data):
+    pks, matrix = data
+    index = VectorIndex("m", pks, matrix)
+    found = index.search(matrix[7], 10, exclude={int(pks[7])})
+    assert int(pks[7]) not in [pk for pk, _ in found] and len(found) == 10
+
+
+def test_the_approximate_index_finds_the_exact_neighbours(data):
+    pks, matrix = data
+    index = VectorIndex("m", pks, matrix, build_ann(pks, matrix))
+    queries = clustered(100, seed=1)
+    recall = np.mean([len({pk for pk, _ in index.search(q, 10)} & set(brute(matrix, pks, q, 10))) / 10 for q in queries])
+    assert recall >= 0.95
+
+
+@pytest.mark.parametrize("share", [0.05, 0.5])
+def test_filtered_search_is_exact_for_narrow_and_broad_filters(data, share):
+    pks, matrix = data
+    index = VectorIndex("m", pks, matrix, build_ann(pks, matrix))
+    allowed = set(np.random.default_rng(2).choice(pks, int(len(pks) * share), replace=False).tolist())
+    queries = clustered(30, seed=3)
+    recall = np.mean([
+        len({pk for pk, _ in index.search(q, 10, allowed=sorted(allowed))} & set(brute(matrix, pks, q, 10, allowed))) / 10
+        for q in queries
+    ])  # fmt: skip
+    assert recall >= 0.95
+    for q in queries[:5]:
+        assert all(pk in allowed for pk, _ in index.search(q, 10, allowed=sorted(allowed)))
+
+
+def test_a_filter_that_keeps_nothing_finds_nothing(data):
+    pks, matrix = data
+    assert VectorIndex("m", pks, matrix).search(matrix[0], 10, allowed=[]) == []
+
+
+def test_an_empty_index_finds_nothing():
+    assert VectorIndex("m", np.zeros(0, dtype=np.int64), np.zeros((0, 8), dtype=np.float32)).search(np.ones(8), 5) == []
+
+
+def test_the_index_file_is_extended_with_new_vectors(data, tmp_path, store, monkeypatch):
+    pks, matrix = data
+    path = tmp_path / "vectors.usearch"
+    vectors.configure(store, ann_file=path)
+    first = vectors._load_or_build_ann(store, "m", pks[:3000], matrix[:3000])
+    assert path.exists() and len(first) == 3000
+    second = vectors._load_or_build_ann(store, "m", pks, matrix)
+    assert len(second) == 4000 and bool(np.all(second.contains(pks)))
+
+
+def test_a_large_index_builds_its_file_in_the_background_and_stays_correct(store, tmp_path, monkeypatch):
+    import time
+
+    from paperwire.index import embeddings
+    from paperwire.index.embedder import FakeEmbedder
+    from paperwire.ingest import ingest_items
+    from tests.factories import make_record
+
+    ingest_items(store, [make_record(title=f"Paper about topic {n} and theme {n % 7}") for n in range(40)],
+                 source="file", target="t")  # fmt: skip
+    embedder = FakeEmbedder()
+    embeddings.embed_missing(store, embedder, bundled=None)
+    monkeypatch.setattr(vectors, "ANN_MIN", 10)
+    path = tmp_path / "ann.usearch"
+    vectors.configure(store, ann_file=path)
+    vectors.forget(store)
+    index = vectors.index_for(store, embedder.name)
+    query = embedder.encode(["topic 3 theme 3"])[0]
+    exact = index.exact(query, 5)
+    assert index.search(query, 5) == exact  # exact while the graph builds
+    deadline = time.monotonic() + 20
+    while index.ann is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert index.ann is not None and path.exists()
+    assert [pk for pk, _ in index.search(query, 5)] == [pk for pk, _ in exact]

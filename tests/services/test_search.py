@@ -1,0 +1,199 @@
+"""The search and related-papers use cases on SQLite and PostgreSQL: keyword ranking, filters,
+phrases, prefixes, snippets, pages, bad input, hybrid search and related papers with the fake embedder."""
+from __future__ import annotations
+
+import pytest
+
+from paperwire.index import embeddings, vectors
+from paperwire.index.embedder import FakeEmbedder
+from paperwire.ingest import ingest_items
+from paperwire.rank.query import QueryError, make_filters
+from paperwire.services import search as svc
+from tests.factories import make_record
+
+
+def load(store, *records):
+    report = ingest_items(store, list(records), source="file", target="t")
+    assert report.failed == 0, report.problems
+    return records
+
+
+def ids(result) -> list[str]:
+    return [p.id for p in result.papers]
+
+
+@pytest.fixture
+def corpus(store):
+    load(store,
+         make_record(id="2601.00001", title="Denoising diffusion models", summary="We train image generators.",
+                     authors=["Ada Lovelace"], categories=["cs.CV"], published="2026-01-10"),
+         make_record(id="2601.00002", title="Sparse attention for long documents",
+                     summary="Attention patterns; a diffusion process is not used.", authors=["Alan Turing"],
+                     categories=["cs.CL"], published="2026-02-10", organization={"name": "acme", "fullname": "ACME"}),
+         make_record(id="2601.00003", title="Graph neural networks", summary="Message passing on graphs.",
+                     authors=["Grace Hopper"], categories=["cs.LG", "cs.CL"], published="2026-03-10"),
+         make_record(id="2601.00004", title="Thermal conductivity of solids", summary="Heat diffusion in solids.",
+                     authors=["Grace Hopper"], categories=["physics.optics"], published="2026-04-10"))  # fmt: skip
+    return store
+
+
+def test_a_title_match_ranks_above_an_abstract_match(corpus):
+    assert ids(svc.search(corpus, "diffusion"))[:1] == ["2601.00001"]
+    assert set(ids(svc.search(corpus, "diffusion"))) == {"2601.00001", "2601.00002", "2601.00004"}
+
+
+def test_any_word_matches_and_papers_with_more_words_rank_first(corpus):
+    assert ids(svc.search(corpus, "sparse attention graphs"))[0] == "2601.00002"
+    assert "2601.00003" in ids(svc.search(corpus, "sparse attention graphs"))
+
+
+def test_a_phrase_matches_only_the_words_in_order(corpus):
+    assert ids(svc.search(corpus, '"long documents"')) == ["2601.00002"]
+    assert ids(svc.search(corpus, '"documents long"')) == []
+
+
+def test_a_prefix_matches_words_starting_with_it(corpus):
+    assert ids(svc.search(corpus, "conduct*")) == ["2601.00004"]
+    assert ids(svc.search(corpus, "therm*")) == ["2601.00004"]
+
+
+def test_the_author_filter_keeps_that_authors_papers(corpus):
+    assert ids(svc.search(corpus, 'diffusion author:"ada lovelace"')) == ["2601.00001"]
+
+
+def test_the_category_filter_matches_any_listed_category_in_any_case(corpus):
+    assert set(ids(svc.search(corpus, "category:cs.cl"))) == {"2601.00002", "2601.00003"}
+    assert ids(svc.search(corpus, "heat category:physics.optics")) == ["2601.00004"]
+
+
+def test_the_org_filter_keeps_that_organisations_papers(corpus):
+    assert ids(svc.search(corpus, "attention org:ACME")) == ["2601.00002"]
+
+
+def test_the_date_range_is_after_inclusive_and_before_exclusive(corpus):
+    assert ids(svc.search(corpus, "after:2026-02-10 before:2026-04-10")) == ["2601.00003", "2601.00002"]
+
+
+def test_filters_given_as_parameters_apply_too(corpus):
+    result = svc.search(corpus, "diffusion", filters=make_filters(authors=["Grace Hopper"]))
+    assert ids(result) == ["2601.00004"]
+
+
+def test_a_filter_only_query_lists_papers_newest_first(corpus):
+    result = svc.search(corpus, "author:grace-hopper")
+    assert result.mode == "filters" and ids(result) == ["2601.00004", "2601.00003"] and result.total == 2
+
+
+def test_snippets_mark_the_matched_words_in_the_abstract(corpus):
+    result = svc.search(corpus, "heat")
+    segments = result.snippets["2601.00004"]
+    assert segments[0] == ("Heat", True) and segments[1][0].startswith(" diffusion in solids") and not segments[1][1]
+
+
+def test_pages_do_not_overlap_and_total_counts_every_match(store):
+    load(store, *[make_record(title=f"Sparse routing variant {n}") for n in range(25)])
+    first = svc.search(store, "sparse routing", limit=10)
+    third = svc.search(store, "sparse routing", limit=10, offset=20)
+    assert first.total == 25 and len(third.papers) == 5
+    assert not set(ids(first)) & set(ids(third))
+
+
+@pytest.mark.parametrize("query", ["", "   ", "x" * 10_000, '"', "(", "*", "-", "NEAR", "AND", "a AND (b OR",
+                                   'title:"x', "变压器 🤖", "😀", "\x00", "zzzzqqq", "after:2030-01-01 diffusion",
+                                   "colour:red", "after:2026-05 before:2026-01"])  # fmt: skip
+def test_odd_input_gives_a_result_not_an_error(corpus, query):
+    result = svc.search(corpus, query)
+    assert isinstance(result.papers, list)
+
+
+def test_an_unknown_filter_value_raises_only_when_strict(corpus):
+    assert svc.search(corpus, "before:someday").papers == []
+    with pytest.raises(QueryError):
+        svc.search(corpus, "before:someday", strict=True)
+
+
+# -- with embeddings (the fake embedder) ---------------------------------------------------------------
+@pytest.fixture
+def embedded(corpus):
+    embedder = FakeEmbedder()
+    vectors.configure(corpus, embedder=embedder)
+    embeddings.embed_missing(corpus, embedder, bundled=None)
+    return corpus
+
+
+def test_with_embeddings_search_is_hybrid(embedded):
+    result = svc.search(embedded, "diffusion")
+    assert result.mode == "hybrid" and ids(result)[0] == "2601.00001"
+
+
+def test_keyword_mode_skips_vectors(embedded):
+    assert svc.search(embedded, "diffusion", mode="keyword").mode == "keyword"
+
+
+def test_semantic_search_keeps_filters_exact(embedded):
+    result = svc.search(embedded, "graphs message passing", mode="semantic", filters=make_filters(categories=["cs.CV"]))
+    assert ids(result) in ([], ["2601.00001"])  # only the cs.CV paper may appear
+
+
+def test_similar_excludes_the_paper_and_orders_by_similarity(embedded):
+    related = svc.similar(embedded, "2601.00001", 10)
+    assert related.method == "vector" and "2601.00001" not in ids(related)
+    scores = [related.scores[p.id] for p in related.papers]
+    assert scores == sorted(scores, reverse=True) and len(scores) == 3
+
+
+def test_similar_to_an_unknown_paper_is_none(embedded):
+    assert svc.similar(embedded, "2699.99999") is None
+
+
+def test_more_like_these_excludes_all_the_given_papers(embedded):
+    related = svc.similar_to_many(embedded, ["2601.00001", "2601.00004", "missing"], 10)
+    assert set(ids(related)) == {"2601.00002", "2601.00003"}
+
+
+def test_similar_without_embeddings_falls_back_to_title_words(corpus):
+    related = svc.similar(corpus, "2601.00001", 5)
+    assert related.method == "keyword" and "2601.00001" not in ids(related)
+
+
+def test_embedding_is_incremental_and_reports_progress(corpus):
+    embedder = FakeEmbedder()
+    done: list[int] = []
+    first = embeddings.embed_missing(corpus, embedder, bundled=None, progress=done.append)
+    assert first.embedded == 4 and sum(done) == 4
+    load(corpus, make_record(title="A new paper"))
+    assert embeddings.embed_missing(corpus, embedder, bundled=None).embedded == 1
+
+
+def test_a_changed_abstract_is_embedded_again(corpus):
+    embedder = FakeEmbedder()
+    embeddings.embed_missing(corpus, embedder, bundled=None)
+    load(corpus, make_record(id="2601.00003", title="Graph neural networks", summary="A new abstract.",
+                             authors=["Grace Hopper"], categories=["cs.LG", "cs.CL"], published="2026-03-10"))  # fmt: skip
+    assert embeddings.embed_missing(corpus, embedder, bundled=None).embedded == 1
+
+
+def test_deleting_a_paper_deletes_its_embedding(corpus):
+    embedder = FakeEmbedder()
+    embeddings.embed_missing(corpus, embedder, bundled=None)
+    with corpus.transaction() as conn:
+        corpus.delete_papers(conn, ["2601.00001"])
+    assert embeddings.count(corpus, embedder.name) == 3
+
+
+def test_bundled_vectors_are_imported_when_id_and_text_match(corpus, tmp_path):
+    embedder = FakeEmbedder()
+    from paperwire.index.embedder import text_hash
+
+    papers = corpus.papers_by_ids(["2601.00001", "2601.00002"])
+    vecs = embedder.encode([p.title for p in papers])
+    path = tmp_path / "bundle.npz"
+    embeddings.save_bundle(path, embedder.name, [p.id for p in papers],
+                           [text_hash(papers[0].title, papers[0].summary), "stale"], vecs)  # fmt: skip
+    report = embeddings.embed_missing(corpus, embedder, bundled=path, compute=False)
+    assert report.imported == 1 and report.embedded == 0
+
+
+def test_the_author_filter_accepts_a_surname_alone(corpus):
+    assert ids(svc.search(corpus, "author:hopper")) == ["2601.00004", "2601.00003"]
+    assert ids(svc.search(corpus, "author:opper")) == []
