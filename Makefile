@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
 
-.PHONY: run test install bench-ingest bench-web bench-search assets clean
+.PHONY: run test install bench-ingest bench-web bench-search bench-digest assets clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ bench-ingest: install
 
 bench-search: install
 	$(BIN)/python benchmarks/search_quality.py
+
+bench-digest: install
+	$(BIN)/python benchmarks/digest_fanout.py
 
 bench-web: install
 	bash benchmarks/web_load.sh

@@ -32,6 +32,13 @@ class Settings(BaseSettings):
     arxiv_api_url: str = Field("https://export.arxiv.org/api/query", description="arXiv query API endpoint.")
     arxiv_oai_url: str = Field("https://oaipmh.arxiv.org/oai", description="arXiv OAI-PMH endpoint.")
     hf_endpoint: str = Field("https://huggingface.co", description="Hugging Face Hub endpoint for daily papers.")
+    digest_from: str | None = Field(
+        None, description="From address of digest emails, e.g. 'paperwire <digest@example.org>'; default digest@ the base URL's host."
+    )
+    digest_send_rate: float = Field(10.0, ge=0, description="Digest emails per second per sending process; 0 = no limit.")
+    digest_max_attempts: int = Field(
+        8, ge=1, le=50, description="Attempts before a digest that keeps failing temporarily is recorded as failed."
+    )
     ingest_batch_size: int = Field(2000, ge=1, le=100_000, description="Records per ingest transaction.")
 
     @field_validator("data_dir")

@@ -1,2 +1,183 @@
-"""Digest commands (built by the digest issue); registered on the main app."""
-from paperwire.cli.main import app  # noqa: F401
+"""Digest commands, registered on the main app: `paperwire digest send|preview`,
+`paperwire subscribers add|list|remove` and `paperwire worker`. Each is one services call."""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from paperwire.cli.main import DbOpt, JsonOpt, _fail, _settings, _store, app, console, out
+
+digest_app = typer.Typer(help="The email digest: send what is due, preview.", no_args_is_help=True)
+subscribers_app = typer.Typer(help="Digest subscribers: add, list, remove.", no_args_is_help=True)
+app.add_typer(digest_app, name="digest")
+app.add_typer(subscribers_app, name="subscribers")
+
+DayOpt = Annotated[Optional[datetime], typer.Option("--date", formats=["%Y-%m-%d"], help="Digest date, YYYY-MM-DD.")]
+NamespaceOpt = Annotated[str, typer.Option("--namespace", help="Prefix of the Redis keys (queue and locks).")]
+
+
+@digest_app.command("send")
+def digest_send(
+    day: DayOpt = None,
+    wait: Annotated[float, typer.Option(help="Seconds to keep retrying temporary SMTP failures.")] = 900.0,
+    namespace: NamespaceOpt = "paperwire",
+    database_url: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Send the digests due now (or every digest of --date); for cron. Never sends one twice.
+
+    With PAPERWIRE_REDIS_URL set the digests go to the queue for `paperwire worker` processes."""
+    from paperwire.digest.smtp import SmtpConfigError
+    from paperwire.services import digest as svc
+
+    settings = _settings(database_url)
+    if not settings.redis_url and not settings.smtp_url:
+        raise _fail("PAPERWIRE_SMTP_URL is not set: there is no server to send the digest through")
+    store = _store(settings)
+    try:
+        report = svc.send(store, settings, digest_date=day.date() if day else None, wait_seconds=wait,
+                          namespace=namespace)  # fmt: skip
+    except SmtpConfigError as err:
+        raise _fail(str(err)) from None
+    if as_json:
+        out.print_json(json.dumps(report.as_dict()))
+    else:
+        data = report.as_dict()
+        console.print(", ".join(f"{k} {v}" for k, v in data.items() if v is not None), highlight=False)
+    if report.outcomes.get("failed"):
+        raise typer.Exit(1)
+
+
+@digest_app.command("preview")
+def digest_preview(
+    email: Annotated[Optional[str], typer.Option("--email", help="Subscriber; default a sample daily digest.")] = None,
+    day: DayOpt = None,
+    html: Annotated[bool, typer.Option("--html", help="Print the HTML part instead of the text.")] = False,
+    raw: Annotated[bool, typer.Option("--raw", help="Print the whole MIME message with its headers.")] = False,
+    database_url: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show the next digest of a subscriber without sending it or logging anything."""
+    from paperwire.services import digest as svc
+
+    settings = _settings(database_url)
+    store = _store(settings)
+    try:
+        if raw:
+            message = svc.preview_message(store, settings, email=email, digest_date=day.date() if day else None)
+            print(message.as_string())
+            return
+        p = svc.preview(store, settings, email=email, digest_date=day.date() if day else None)
+    except svc.DigestError as err:
+        raise _fail(str(err)) from None
+    if as_json:
+        out.print_json(json.dumps({
+            "email": p.subscriber.email, "date": p.digest_date.isoformat(), "subject": p.subject,
+            "would_send": p.would_send,
+            "sections": [{"key": s.key, "title": s.title, "papers": [x.id for x in s.papers], "more": s.more}
+                         for s in p.selection.sections],
+        }))  # fmt: skip
+        return
+    print(p.html if html else f"Subject: {p.subject}\n\n{p.text}")
+
+
+@subscribers_app.command("add")
+def subscribers_add(
+    email: Annotated[str, typer.Argument(help="Email address.")],
+    weekly: Annotated[bool, typer.Option("--weekly", help="Weekly instead of daily.")] = False,
+    confirmed: Annotated[bool, typer.Option("--confirmed", help="Skip the confirmation email.")] = False,
+    categories: Annotated[Optional[str], typer.Option(help="Categories for new papers, e.g. cs.CL,cs.LG.")] = None,
+    hour: Annotated[Optional[int], typer.Option(help="Local send hour, 0-23 (default 7).")] = None,
+    tz: Annotated[Optional[str], typer.Option("--timezone", help="IANA time zone (default UTC).")] = None,
+    database_url: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add or update a subscriber (unconfirmed ones get a confirmation email)."""
+    from paperwire.services import digest as svc
+
+    settings = _settings(database_url)
+    store = _store(settings)
+    prefs = {"frequency": "weekly" if weekly else None, "categories": categories, "send_hour": hour, "timezone": tz}
+    try:
+        subscriber = svc.add_subscriber(store, email, confirmed=confirmed, prefs=prefs, settings=settings)
+    except svc.DigestError as err:
+        raise _fail(str(err)) from None
+    except (svc.TemporaryFailure, svc.PermanentFailure) as err:
+        raise _fail(f"added, but the confirmation email could not be sent: {err}") from None
+    if as_json:
+        out.print_json(json.dumps(subscriber.as_dict()))
+    else:
+        console.print(f"{subscriber.email}: {subscriber.status}, {subscriber.frequency}", highlight=False)
+
+
+@subscribers_app.command("list")
+def subscribers_list(
+    status: Annotated[Optional[str], typer.Option(help="Only active, pending or unsubscribed.")] = None,
+    database_url: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Every subscriber with status and preferences."""
+    from paperwire.services import digest as svc
+
+    settings = _settings(database_url)
+    rows = [s.as_dict() for s in svc.list_subscribers(_store(settings), status)]
+    if as_json:
+        out.print_json(json.dumps(rows))
+        return
+    table = Table("email", "status", "frequency", "hour", "time zone", "categories", "confirmed")
+    for r in rows:
+        table.add_row(r["email"], r["status"], r["frequency"], str(r["send_hour"]), r["timezone"],
+                      ", ".join(r["categories"]), r["confirmed_at"] or "")  # fmt: skip
+    out.print(table)
+
+
+@subscribers_app.command("remove")
+def subscribers_remove(
+    email: Annotated[str, typer.Argument(help="Email address.")],
+    database_url: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Delete a subscriber with its delivery history and send log."""
+    from paperwire.services import digest as svc
+
+    settings = _settings(database_url)
+    removed = svc.remove_subscriber(_store(settings), email)
+    if as_json:
+        out.print_json(json.dumps({"email": email, "removed": removed}))
+    elif removed:
+        console.print(f"removed {email}", highlight=False)
+    if not removed:
+        if not as_json:
+            console.print(f"[red]error:[/] no subscriber {email}", highlight=False)
+        raise typer.Exit(2)
+
+
+@app.command("worker")
+def worker(
+    threads: Annotated[int, typer.Option(min=1, max=64, help="Sending threads in this process.")] = 1,
+    namespace: NamespaceOpt = "paperwire",
+    lease: Annotated[Optional[float], typer.Option(help="Seconds before a claimed digest of a dead worker is taken over.")] = None,
+    heartbeat_timeout: Annotated[Optional[int], typer.Option(help="Milliseconds of silence after which a worker's messages are requeued.")] = None,
+    backoff: Annotated[Optional[float], typer.Option(help="Seconds before the first retry of a temporary SMTP failure.")] = None,
+    database_url: DbOpt = None,
+) -> None:
+    """Send digests from the Redis queue (PAPERWIRE_REDIS_URL); run as many as you like."""
+    from paperwire.digest.send import SendPolicy
+    from paperwire.jobs.worker import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = _settings(database_url)
+    if not settings.redis_url:
+        raise _fail("PAPERWIRE_REDIS_URL is not set: workers take their jobs from Redis")
+    if not settings.smtp_url:
+        raise _fail("PAPERWIRE_SMTP_URL is not set: there is no server to send the digest through")
+    store = _store(settings)
+    policy = SendPolicy.from_settings(settings, lease_seconds=lease, backoff_base=backoff)
+    console.print(f"paperwire worker: {threads} thread(s), queue namespace {namespace}", highlight=False)
+    run_worker(settings, store, threads=threads, namespace=namespace, policy=policy,
+               heartbeat_timeout_ms=heartbeat_timeout)  # fmt: skip

@@ -318,7 +318,7 @@ def serve(
     else:
         from paperwire.web.app import create_app
 
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+        uvicorn.run(create_app(settings, scheduler=True), host=settings.host, port=settings.port, log_level="info")
 
 
 @app.command("settings")

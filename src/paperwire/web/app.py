@@ -6,6 +6,7 @@ JSON API). Errors are JSON ``{"detail": ...}`` with a 4xx status for API routes,
 """
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -18,8 +19,10 @@ from paperwire.store import Store
 HERE = Path(__file__).parent
 
 
-def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
-    """Build the app. The database is migrated at start-up (the start-up gate of the architecture)."""
+def create_app(settings: Settings | None = None, *, store: Store | None = None, scheduler: bool = False) -> FastAPI:
+    """Build the app. The database is migrated at start-up (the start-up gate of the architecture).
+    With ``scheduler`` the daily digest schedule runs in-process (APScheduler; with Redis configured
+    only one of several servers fires each tick)."""
     from paperwire.api.hf import router as hf_api
     from paperwire.api.search import router as search_api
     from paperwire.web.accounts import router as accounts
@@ -29,7 +32,21 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
 
     settings = settings or load_settings()
     store = store or Store.open(settings.resolved_database_url, upgrade=True)
-    app = FastAPI(title="paperwire", version=__version__, docs_url="/docs", openapi_url="/openapi.json")
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        stop = None
+        if scheduler:
+            from paperwire.jobs.scheduler import start_scheduler
+
+            stop = start_scheduler(settings, store)
+        try:
+            yield
+        finally:
+            if stop is not None:
+                stop()
+
+    app = FastAPI(title="paperwire", version=__version__, docs_url="/docs", openapi_url="/openapi.json",
+                  lifespan=lifespan)  # fmt: skip
     app.state.settings = settings
     app.state.store = store
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -49,4 +66,4 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
 
 def app_from_env() -> FastAPI:
     """Factory for `uvicorn --factory` (several worker processes)."""
-    return create_app(load_settings())
+    return create_app(load_settings(), scheduler=True)

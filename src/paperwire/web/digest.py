@@ -1,4 +1,175 @@
-"""Digest pages and API routes (built by the digest issue)."""
-from fastapi import APIRouter
+"""Digest pages: subscribe (double opt-in), confirm, unsubscribe (RFC 8058 one-click POST, plus a page
+that offers weekly instead), preferences and a preview of the next digest.
 
-router = APIRouter()
+State changes only on POST: a link scanner opening a confirmation or unsubscribe link changes
+nothing. The unsubscribe URL accepts a POST with no log-in and no CSRF token, as RFC 8058 requires:
+the signed token in the path is the authority. Forms are plain ``application/x-www-form-urlencoded``.
+"""
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from paperwire.services import digest as svc
+from paperwire.web.pages import templates
+
+router = APIRouter(include_in_schema=False)
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+COMMON_ZONES = ("UTC", "Europe/London", "Europe/Paris", "Europe/Berlin", "America/New_York", "America/Chicago",
+                "America/Los_Angeles", "America/Sao_Paulo", "Asia/Kolkata", "Asia/Shanghai", "Asia/Tokyo",
+                "Asia/Singapore", "Australia/Sydney")  # fmt: skip
+MAX_FORM = 16_384
+
+
+async def _form(request: Request) -> dict[str, list[str]]:
+    body = await request.body()
+    if len(body) > MAX_FORM or "multipart/" in request.headers.get("content-type", ""):
+        return {}  # RFC 8058 allows a multipart one-click body; we need nothing from it
+    return parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+
+
+def _prefs_from_form(form: dict[str, list[str]]) -> dict:
+    one = {k: v[-1] for k, v in form.items()}
+    data = {k: one.get(k) for k in ("frequency", "weekday", "send_hour", "timezone", "trending_n", "empty_day")}
+    data["categories"] = one.get("categories", "")
+    sections = form.get("sections")
+    data["sections"] = sections if sections is not None else None
+    if "sections_present" in form and sections is None:
+        data["sections"] = []
+    return data
+
+
+def _page(request: Request, name: str, status: int = 200, **context) -> Response:
+    base = {"weekdays": WEEKDAYS, "zones": COMMON_ZONES, "hours": range(24), "nav": "digest"}
+    return templates.TemplateResponse(request, name, {**base, **context}, status_code=status)
+
+
+def _message(request: Request, title: str, text: str, status: int = 200, **context) -> Response:
+    return _page(request, "digest_message.html", status, title=title, text=text, **context)
+
+
+def _bad_link(request: Request, err: Exception) -> Response:
+    return _message(request, "This link does not work", str(err), 400)
+
+
+def _store(request: Request):
+    return request.app.state.store
+
+
+def _settings(request: Request):
+    return request.app.state.settings
+
+
+@router.get("/digest", response_class=HTMLResponse)
+def subscribe_page(request: Request):
+    return _page(request, "digest_subscribe.html", prefs=svc.Preferences(), form={})
+
+
+@router.post("/digest", response_class=HTMLResponse)
+async def subscribe(request: Request):
+    form = await _form(request)
+    email = (form.get("email") or [""])[-1]
+    try:
+        prefs = svc.Preferences.parse(_prefs_from_form(form))
+        svc.subscribe(_store(request), _settings(request), email, prefs)
+    except svc.DigestError as err:
+        return _page(request, "digest_subscribe.html", 400, error=str(err), prefs=svc.Preferences(),
+                     form={k: v[-1] for k, v in form.items()})  # fmt: skip
+    except svc.SmtpConfigError:
+        return _message(request, "Email is not set up here", "This paperwire cannot send email yet "
+                        "(PAPERWIRE_SMTP_URL is not set), so it cannot confirm subscriptions.", 503)  # fmt: skip
+    except (svc.TemporaryFailure, svc.PermanentFailure):
+        return _message(request, "We could not send the confirmation email",
+                        "The mail server did not accept it. Please try again in a few minutes.", 503)  # fmt: skip
+    return _message(request, "Check your inbox",
+                    f"If {email.strip()} is not subscribed yet, a confirmation link is on its way to it. "
+                    "The digest starts once you open it and press Confirm.")  # fmt: skip
+
+
+@router.get("/digest/confirm/{token}", response_class=HTMLResponse)
+def confirm_page(request: Request, token: str):
+    return _page(request, "digest_confirm.html", token=token)
+
+
+@router.post("/digest/confirm/{token}", response_class=HTMLResponse)
+def confirm(request: Request, token: str):
+    try:
+        subscriber = svc.confirm(_store(request), _settings(request), token)
+    except svc.BadToken as err:
+        return _bad_link(request, err)
+    from paperwire.digest.render import links
+
+    return _message(request, "You are subscribed",
+                    f"The {subscriber.frequency} digest will come to {subscriber.email} at {subscriber.send_hour}:00 "
+                    f"({subscriber.timezone}).", links=links(_settings(request), subscriber))  # fmt: skip
+
+
+@router.get("/digest/unsubscribe/{token}", response_class=HTMLResponse)
+def unsubscribe_page(request: Request, token: str):
+    try:
+        subscriber = svc.subscriber_for_token(_store(request), _settings(request), token)
+    except svc.BadToken as err:
+        return _bad_link(request, err)
+    return _page(request, "digest_unsubscribe.html", token=token, subscriber=subscriber)
+
+
+@router.post("/digest/unsubscribe/{token}")
+async def unsubscribe(request: Request, token: str):
+    """RFC 8058 one-click (body ``List-Unsubscribe=One-Click``) and the page's buttons."""
+    form = await _form(request)
+    action = (form.get("action") or ["unsubscribe"])[-1]
+    try:
+        if action == "weekly":
+            subscriber = svc.switch_to_weekly(_store(request), _settings(request), token)
+            return _message(request, "Weekly it is", f"{subscriber.email} now gets one digest a week, on "
+                            f"{WEEKDAYS[subscriber.weekday]}s.")  # fmt: skip
+        subscriber = svc.unsubscribe(_store(request), _settings(request), token)
+    except svc.BadToken as err:
+        return _bad_link(request, err)
+    return _message(request, "You are unsubscribed", f"No more digests will be sent to {subscriber.email}.",
+                    resubscribe=True)  # fmt: skip
+
+
+@router.get("/digest/preferences/{token}", response_class=HTMLResponse)
+def preferences_page(request: Request, token: str):
+    try:
+        subscriber = svc.subscriber_for_token(_store(request), _settings(request), token)
+    except svc.BadToken as err:
+        return _bad_link(request, err)
+    return _page(request, "digest_preferences.html", token=token, subscriber=subscriber, prefs=subscriber)
+
+
+@router.post("/digest/preferences/{token}", response_class=HTMLResponse)
+async def save_preferences(request: Request, token: str):
+    form = await _form(request)
+    try:
+        subscriber = svc.subscriber_for_token(_store(request), _settings(request), token)
+        subscriber = svc.update_preferences(_store(request), _settings(request), token, _prefs_from_form(form))
+    except svc.BadToken as err:
+        return _bad_link(request, err)
+    except svc.DigestError as err:
+        return _page(request, "digest_preferences.html", 400, token=token, subscriber=subscriber, prefs=subscriber,
+                     error=str(err))  # fmt: skip
+    return _page(request, "digest_preferences.html", token=token, subscriber=subscriber, prefs=subscriber, saved=True)
+
+
+@router.get("/digest/preview", response_class=HTMLResponse)
+def preview_page(request: Request, token: str | None = None):
+    subscriber = None
+    if token:
+        try:
+            subscriber = svc.subscriber_for_token(_store(request), _settings(request), token)
+        except svc.BadToken as err:
+            return _bad_link(request, err)
+    day = None
+    text = request.query_params.get("date")
+    if text:
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            return _message(request, "Bad date", "date must look like 2026-06-30", 400)
+    preview = svc.preview(_store(request), _settings(request), subscriber=subscriber, digest_date=day)
+    return _page(request, "digest_preview.html", preview=preview, token=token, sample=subscriber is None)

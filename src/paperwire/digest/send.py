@@ -1,0 +1,170 @@
+"""Sending digests exactly once.
+
+A delivery (one per subscriber and digest date, unique in the database) is claimed with a lease by a
+conditional UPDATE, built, sent over SMTP, and marked sent together with its send log in one
+transaction. A sender that dies at any point leaves either ``pending`` (nothing happened yet) or
+``sending`` with a lease that expires, after which any sender claims it again; a claim whose lease
+was lost cannot mark the delivery. Temporary SMTP failures go back to ``pending`` with exponential
+backoff; permanent ones (5xx) and the last allowed attempt are ``failed``.
+
+The one window no protocol can close is a crash after the SMTP server accepted the message and
+before the commit (microseconds): that digest is sent again, with the same Message-ID, so a
+receiving system can fold the two. Every other crash point sends each digest exactly once.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from paperwire.digest.build import DigestBuilder
+from paperwire.digest.records import (
+    ACTIVE,
+    FAILED,
+    SENT,
+    SKIPPED,
+    DigestRecords,
+)
+from paperwire.digest.render import digest_message
+from paperwire.digest.smtp import PermanentFailure, RateLimiter, SmtpSender, TemporaryFailure, parse_smtp_url
+from paperwire.rank.digest import backoff_seconds, due_date, is_send_day
+from paperwire.store import Store
+from paperwire.store.store import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SendPolicy:
+    lease_seconds: float = 300.0  # a claimed delivery is taken over by another sender after this
+    max_attempts: int = 8  # then the delivery is failed
+    backoff_base: float = 30.0  # seconds before the 2nd attempt; doubles each time
+    backoff_cap: float = 3600.0
+    rate: float | None = None  # messages per second per process; None = unlimited
+
+    @classmethod
+    def from_settings(cls, settings, **overrides) -> "SendPolicy":
+        values = {"rate": getattr(settings, "digest_send_rate", None) or None,
+                  "max_attempts": getattr(settings, "digest_max_attempts", None) or cls.max_attempts}  # fmt: skip
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+class Sender:
+    """Claims, builds, sends and records deliveries. One per thread (it owns one SMTP connection)."""
+
+    def __init__(self, store: Store, settings, policy: SendPolicy | None = None, *, builder: DigestBuilder | None = None,
+                 limiter: RateLimiter | None = None):  # fmt: skip
+        self.store, self.settings = store, settings
+        self.policy = policy or SendPolicy.from_settings(settings)
+        self.records = DigestRecords(store)
+        self.builder = builder or DigestBuilder(store)
+        self.smtp = SmtpSender(parse_smtp_url(settings.smtp_url), limiter or RateLimiter(self.policy.rate))
+
+    def process(self, pk: int) -> str:
+        """Try delivery ``pk`` once: 'sent', 'skipped', 'failed', 'retry' or 'busy' (not ready, or held)."""
+        claimed = self.records.claim(pk, self.policy.lease_seconds)
+        if claimed is None:
+            return "busy"
+        delivery, token = claimed
+        subscriber = self.records.get_subscriber(pk=delivery.subscriber_pk)
+        if subscriber is None or subscriber.status != ACTIVE:
+            self.records.finish(pk, token, SKIPPED, error="not subscribed")
+            return "skipped"
+        try:
+            sent_before = self.records.sent_paper_ids(subscriber.pk)
+            selection = self.builder.select(subscriber, delivery.digest_date, sent_before,
+                                            base_url=str(self.settings.base_url).rstrip("/"))  # fmt: skip
+            if selection.empty and subscriber.empty_day != "note":
+                self.records.finish(pk, token, SKIPPED, error="no new papers")
+                return "skipped"
+            message = digest_message(self.settings, subscriber, delivery.digest_date, selection)
+        except Exception as err:  # noqa: BLE001 - a build bug must not hold the lease until it expires
+            log.exception("building digest %s failed", pk)
+            return self._retry_or_fail(delivery.pk, token, delivery.attempts, f"build failed: {err!r}")
+        try:
+            self.smtp.send(message)
+        except PermanentFailure as err:
+            self.records.finish(pk, token, FAILED, error=str(err))
+            return "failed"
+        except TemporaryFailure as err:
+            return self._retry_or_fail(pk, token, delivery.attempts, str(err))
+        paper_pks = [p.pk for s in selection.sections for p in s.papers if p.pk is not None]
+        if not self.records.finish(pk, token, SENT, paper_pks=paper_pks, message_id=message["Message-ID"]):
+            log.warning("digest %s was sent but its lease had been taken over; raise lease_seconds", pk)
+        return "sent"
+
+    def _retry_or_fail(self, pk: int, token: str, attempts: int, error: str) -> str:
+        if attempts >= self.policy.max_attempts:
+            self.records.finish(pk, token, FAILED, error=f"gave up after {attempts} attempts: {error}")
+            return "failed"
+        delay = backoff_seconds(attempts, self.policy.backoff_base, self.policy.backoff_cap)
+        self.records.retry_later(pk, token, delay, error)
+        return "retry"
+
+    def close(self) -> None:
+        self.smtp.close()
+
+
+# -- scheduling: which deliveries exist ------------------------------------------------------------------
+def schedule_due(store: Store, now: datetime | None = None) -> int:
+    """Create the deliveries due at ``now`` (each active subscriber past their local send hour on a send
+    day); returns how many were created. Safe to run concurrently: (subscriber, date) is unique."""
+    now = now or utcnow()
+    records = DigestRecords(store)
+    due = []
+    for pk, tz, hour, frequency, weekday, last in records.schedule_rows():
+        day = due_date(now, tz, hour, frequency, weekday, _as_date(last))
+        if day is not None:
+            due.append((pk, day))
+    return records.create_deliveries(due)
+
+
+def schedule_date(store: Store, day: date) -> int:
+    """Create a delivery dated ``day`` for every active subscriber whose schedule includes that day."""
+    records = DigestRecords(store)
+    due = [(pk, day) for pk, _tz, _hour, frequency, weekday, _last in records.schedule_rows()
+           if is_send_day(day, frequency, weekday)]  # fmt: skip
+    return records.create_deliveries(due)
+
+
+def _as_date(value) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def send_ready(sender: Sender, *, digest_date: date | None = None, wait_until: datetime | None = None,
+               stop=lambda: False) -> Counter:  # fmt: skip
+    """Send every ready delivery (of ``digest_date``, or all); with ``wait_until``, keep going through
+    retries due before then (sleeping in between). Returns counts by outcome."""
+    counts: Counter = Counter()
+    records = sender.records
+    while not stop():
+        pks = records.ready_pks(digest_date=digest_date, limit=500)
+        for pk in pks:
+            counts[sender.process(pk)] += 1
+            if stop():
+                break
+        if pks:
+            continue
+        if wait_until is None:
+            break
+        upcoming = records.next_retry_at(digest_date)
+        now = utcnow()
+        if upcoming is None or upcoming > wait_until:
+            break
+        time.sleep(min(max(0.05, (upcoming - now).total_seconds() + 0.01), 5.0))
+    return counts
+
+
+def summary(records: DigestRecords, digest_date: date | None = None) -> dict:
+    out: Counter = Counter()
+    for d in records.deliveries(digest_date=digest_date):
+        out[d.status] += 1
+    return dict(out)
+
+
+__all__ = ["SendPolicy", "Sender", "schedule_date", "schedule_due", "send_ready", "summary"]

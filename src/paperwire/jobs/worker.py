@@ -1,0 +1,50 @@
+"""``paperwire worker``: a process that sends digests taken from the Redis queue (dramatiq threads).
+
+Run as many as you like, on any machines that reach the database, Redis and the SMTP server.
+SIGTERM / SIGINT stop it after the messages in hand; ``kill -9`` loses nothing: its unacknowledged
+messages are requeued once its heartbeat is older than the broker's heartbeat timeout, and the
+deliveries it had claimed are taken over when their lease expires.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+from dramatiq import Worker
+
+from paperwire.jobs.queue import QUEUE, DigestQueue, QueueConfig, runtime
+
+log = logging.getLogger(__name__)
+
+
+def run_worker(settings, store, *, threads: int = 1, namespace: str = "paperwire", policy=None,
+               heartbeat_timeout_ms: int | None = None, stop_event: threading.Event | None = None) -> None:  # fmt: skip
+    """Consume the digest queue until SIGTERM/SIGINT (or ``stop_event``)."""
+    from paperwire.digest.build import DigestBuilder
+    from paperwire.digest.send import SendPolicy, Sender
+    from paperwire.digest.smtp import RateLimiter
+
+    if not settings.redis_url:
+        raise RuntimeError("PAPERWIRE_REDIS_URL is not set: workers take their jobs from Redis")
+    config = QueueConfig(url=settings.redis_url, namespace=namespace,
+                         **({"heartbeat_timeout_ms": heartbeat_timeout_ms} if heartbeat_timeout_ms else {}))  # fmt: skip
+    queue = DigestQueue(config)
+    policy = policy or SendPolicy.from_settings(settings)
+    builder, limiter = DigestBuilder(store), RateLimiter(policy.rate)  # shared by the threads of this process
+    runtime.queue = queue
+    runtime.make_sender = lambda: Sender(store, settings, policy, builder=builder, limiter=limiter)
+    worker = Worker(queue.broker, queues={QUEUE, f"{QUEUE}.DQ"}, worker_threads=threads, worker_timeout=500)
+    stop = stop_event or threading.Event()
+    if stop_event is None:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+    worker.start()
+    log.info("paperwire worker started (%d thread(s), namespace %s)", threads, namespace)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        worker.stop(timeout=30_000)
+        runtime.close()
+        queue.close()
