@@ -45,4 +45,4 @@ def test_a_list_runs_the_same_number_of_queries_for_2_and_50_papers(loaded, stor
             response = loaded.get(url.format(n=n))
         assert response.status_code == 200 and len(response.json()) == n
         counts.append(len(statements))
-    assert counts[0] == counts[1] <= 8, counts
+    assert counts[0] == counts[1] <= 9, counts  # 9: search, then one query for the local comment counts

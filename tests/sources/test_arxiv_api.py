@@ -160,3 +160,15 @@ def test_api_error_feed_raises_source_error(httpserver: HTTPServer, fixtures_dir
 
     with pytest.raises(SourceError, match="incorrect id format for 2505.1865x"):
         list(make_source(httpserver, FakeTime()).fetch("cs.CL", SINCE, UNTIL))
+
+
+def test_fetch_ids_asks_for_an_id_list(httpserver: HTTPServer, fixtures_dir: Path) -> None:
+    for paper_id, name in (("2505.18878", "id_list.xml"), ("2505.99999", "id_list_empty.xml")):
+        httpserver.expect_request("/api/query", query_string={"id_list": paper_id, "max_results": "1"}).respond_with_data(
+            (fixtures_dir / "arxiv_api" / name).read_bytes(), content_type=ATOM)
+    source = make_source(httpserver, FakeTime())
+
+    [found] = list(source.fetch_ids(["2505.18878"]))
+    assert isinstance(found, PaperRecord) and found.id == "2505.18878v1" and found.title.startswith("CRMArena-Pro")
+    assert list(source.fetch_ids(["2505.99999"])) == [] and list(source.fetch_ids([])) == []
+    assert len(httpserver.log) == 2

@@ -18,6 +18,7 @@ from paperwire.services import feed as feed_service
 from paperwire.services import papers as paper_service
 from paperwire.services import search as search_service
 from paperwire.services.periods import Period, PeriodError
+from paperwire.store.accounts import comment_counts
 
 TAG = "Hugging Face–compatible papers API"
 router = APIRouter(route_class=ParamErrorRoute, tags=[TAG])
@@ -76,7 +77,7 @@ def daily_papers(
     else:
         period = period or feed_service.default_period(store)
         result = feed_service.feed(store, period, sort=sort, page=p, limit=limit, submitter=submitter)
-    return json_response([daily_item(paper) for paper in result.papers], headers={"X-Total-Count": str(result.total)})
+    return json_response(_daily_items(store, result.papers), headers={"X-Total-Count": str(result.total)})
 
 
 @router.get(
@@ -93,7 +94,13 @@ def search_papers(
     limit: Annotated[int, Query(ge=1, le=100, description="Number of papers.")] = 50,
 ) -> Response:
     result = search_service.search(request.app.state.store, q, limit=limit)
-    return json_response([daily_item(paper) for paper in result.papers])
+    return json_response(_daily_items(request.app.state.store, result.papers))
+
+
+def _daily_items(store, papers) -> list[dict]:
+    """Daily items, with the visible local comments of all the papers counted in one query."""
+    local = comment_counts(store, [paper.pk for paper in papers])
+    return [daily_item(paper, local.get(paper.pk, 0)) for paper in papers]
 
 
 def _find(request: Request, paper_id: str):
@@ -135,4 +142,5 @@ def paper_info(request: Request, paper_id: str) -> Response:
     paper = _find(request, paper_id)
     if paper is None:
         return _not_found(paper_id)
-    return json_response(paper_detail(paper, request.app.state.settings.base_url))
+    local = comment_counts(request.app.state.store, [paper.pk]).get(paper.pk, 0)
+    return json_response(paper_detail(paper, request.app.state.settings.base_url, local))

@@ -32,8 +32,9 @@ def _organization(paper: Paper) -> dict | None:
     return {"name": org.key, "fullname": org.name} if org else None
 
 
-def paper_fields(paper: Paper) -> dict:
-    """The ``paper`` object of a daily item (also the body of ``/api/papers/{id}``)."""
+def paper_fields(paper: Paper, local_comments: int = 0) -> dict:
+    """The ``paper`` object of a daily item (also the body of ``/api/papers/{id}``). ``numComments``
+    is the count imported from Hugging Face plus ``local_comments``, the paper's visible comments here."""
     published = timestamp(paper.published)
     out = {
         "id": paper.id,
@@ -43,7 +44,7 @@ def paper_fields(paper: Paper) -> dict:
         "title": paper.title,
         "summary": paper.summary,
         "upvotes": paper.upvotes,
-        "numComments": paper.num_comments,
+        "numComments": paper.num_comments + local_comments,
     }
     if paper.code_url:
         out["githubRepo"] = paper.code_url
@@ -56,9 +57,9 @@ def paper_fields(paper: Paper) -> dict:
     return out
 
 
-def paper_detail(paper: Paper, base_url: str) -> dict:
+def paper_detail(paper: Paper, base_url: str, local_comments: int = 0) -> dict:
     """``GET /api/papers/{id}``: the paper's fields at the top level, plus paperwire's extras."""
-    out = paper_fields(paper)
+    out = paper_fields(paper, local_comments)
     out["categories"] = list(paper.categories)
     for key, value in (("arxivUrl", paper.abs_url), ("pdfUrl", paper.pdf_url), ("doi", paper.doi)):
         if value:
@@ -67,9 +68,9 @@ def paper_detail(paper: Paper, base_url: str) -> dict:
     return out
 
 
-def daily_item(paper: Paper) -> dict:
+def daily_item(paper: Paper, local_comments: int = 0) -> dict:
     """One item of ``/api/daily_papers`` and ``/api/papers/search``."""
-    fields = paper_fields(paper)
+    fields = paper_fields(paper, local_comments)
     item = {
         "paper": fields,
         "publishedAt": fields["submittedOnDailyAt"],
@@ -77,7 +78,7 @@ def daily_item(paper: Paper) -> dict:
         "summary": paper.summary,
         # also at the top level: PaperInfo reads `paper.upvotes or upvotes`, so 0 would become None
         "upvotes": paper.upvotes,
-        "numComments": paper.num_comments,
+        "numComments": fields["numComments"],
     }
     for key in ("githubRepo", "projectPage", "organization"):
         if key in fields:

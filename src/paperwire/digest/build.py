@@ -2,7 +2,8 @@
 every subscriber in the process; the per-subscriber choice is the pure ``rank.digest`` selection.
 
 Sections: trending top N, new papers in chosen categories, and any section registered with
-:func:`register_section` (recommendations and follows arrive with their issues, e.g.
+:func:`register_section` (``following`` is registered by
+:mod:`paperwire.digest.following`; recommendations arrive with their issue, e.g.
 ``register_section("recommendations", provider)``). A provider gets a :class:`SectionRequest` and
 returns a :class:`Section` or None; it must leave out ``request.sent`` and ``request.exclude``.
 """
@@ -51,6 +52,7 @@ class SectionRequest:
     end: datetime
     sent: frozenset[str]  # paper ids sent to this subscriber before
     exclude: frozenset[str] = field(default_factory=frozenset)  # already in an earlier section
+    base_url: str = ""  # the site's address, for "more" links
 
 
 SectionProvider = Callable[[SectionRequest], "Section | None"]
@@ -58,11 +60,11 @@ SECTION_PROVIDERS: dict[str, SectionProvider] = {}
 
 
 def register_section(key: str, provider: SectionProvider) -> None:
-    """Add a digest section (``recommendations``, ``follows``...) shown to subscribers who chose ``key``."""
+    """Add a digest section (``recommendations``, ``following``...) shown to subscribers who chose ``key``."""
     SECTION_PROVIDERS[key] = provider
 
 
-SECTION_ORDER = ("trending", "recommendations", "follows", "categories")
+SECTION_ORDER = ("trending", "recommendations", "following", "categories")
 
 
 class DigestBuilder:
@@ -123,7 +125,7 @@ class DigestBuilder:
                 section = Section("categories", title, tuple(papers), more=more, more_url=_period_url(base_url, c))
             elif key in SECTION_PROVIDERS:
                 section = SECTION_PROVIDERS[key](SectionRequest(self.store, subscriber, digest_date, c.start, c.end,
-                                                                sent, frozenset(chosen)))  # fmt: skip
+                                                                sent, frozenset(chosen), base_url))  # fmt: skip
             if section is not None and section.papers:
                 sections.append(section)
                 chosen.update(p.id for p in section.papers)
@@ -135,3 +137,6 @@ def _period_url(base_url: str, c: Candidates) -> str:
         year, week, _ = (c.end - timedelta(days=1)).date().isocalendar()
         return f"{base_url}/week/{year}-W{week:02d}"
     return f"{base_url}/day/{c.start.date().isoformat()}"
+
+
+from paperwire.digest import following as _following  # noqa: E402,F401 - registers the "following" section

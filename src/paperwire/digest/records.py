@@ -100,9 +100,15 @@ class DigestRecords:
             conn.execute(update(S).where(S.c.pk == -1).values(pk=S.c.pk))
 
     # -- subscribers --------------------------------------------------------------------------------
-    def get_subscriber(self, *, pk: int | None = None, email: str | None = None) -> Subscriber | None:
+    def get_subscriber(self, *, pk: int | None = None, email: str | None = None,
+                       user_pk: int | None = None) -> Subscriber | None:  # fmt: skip
         query = select(S)
-        query = query.where(S.c.pk == pk) if pk is not None else query.where(S.c.email == (email or "").lower())
+        if pk is not None:
+            query = query.where(S.c.pk == pk)
+        elif user_pk is not None:
+            query = query.where(S.c.user_pk == user_pk).order_by(S.c.pk).limit(1)
+        else:
+            query = query.where(S.c.email == (email or "").lower())
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
         return Subscriber.from_row(row) if row else None
@@ -140,6 +146,11 @@ class DigestRecords:
                 if changes:
                     conn.execute(update(S).where(S.c.email == email).values(**changes))
         return self.get_subscriber(email=email)
+
+    def link_user(self, pk: int, user_pk: int | None) -> None:
+        """Tie a subscription to an account (deleting the account then deletes it: FK cascade)."""
+        with self.store.transaction() as conn:
+            conn.execute(update(S).where(S.c.pk == pk).values(user_pk=user_pk))
 
     def set_status(self, pk: int, status: str) -> None:
         now = utcnow()

@@ -21,7 +21,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 DAILY, WEEKLY = "daily", "weekly"
-SECTION_KEYS = ("trending", "categories", "recommendations", "follows")  # the last two arrive with other issues
+SECTION_KEYS = ("trending", "categories", "recommendations", "following")  # the last two for account subscribers
 
 
 class PaperLike(Protocol):
@@ -33,7 +33,7 @@ class PaperLike(Protocol):
 
 @dataclass(frozen=True)
 class Section:
-    key: str  # trending, categories, recommendations, follows
+    key: str  # trending, categories, recommendations, following
     title: str
     papers: tuple = ()
     more: int = 0  # matching papers left out for length

@@ -143,18 +143,29 @@ def following_feed(store: Store, user: User, *, page: int = 0, limit: int = 30,
     """New papers from followed authors, organisations, categories and saved searches, newest first;
     returns (papers, has_next)."""
     want = (page + 1) * limit + 1
-    ids = db.following_paper_ids(store, user.pk, since, want)
-    queries = [t for k, t in db.user_follows(store, user.pk) if k == "query"]
+    found = following_papers(store, user.pk, since=since, limit=want)
+    chunk = found[page * limit : (page + 1) * limit + 1]
+    return chunk[:limit], len(chunk) > limit
+
+
+def following_papers(store: Store, user_pk: int, *, since: datetime | None = None, until: datetime | None = None,
+                     limit: int = 30) -> list[Paper]:  # fmt: skip
+    """The Following feed's query: papers by the user's followed authors, organisations and categories
+    or matching their saved searches, published in [since, until), newest first. A fixed number of
+    queries per user (one per saved search), never one per paper; also used by the digest."""
+    ids = db.following_paper_ids(store, user_pk, since, limit)
+    queries = [t for k, t in db.user_follows(store, user_pk) if k == "query"]
     if queries:
         with store.engine.connect() as conn:
             for q in queries:
-                ids += store.keyword_ids(conn, [w for w in re.findall(r"\w+", q)][:10], limit=want)
+                ids += store.keyword_ids(conn, [w for w in re.findall(r"\w+", q)][:10], limit=limit)
     found = store.papers_by_ids(list(dict.fromkeys(ids)))
     if since is not None:
         found = [p for p in found if p.published >= since]
+    if until is not None:
+        found = [p for p in found if p.published < until]
     found.sort(key=lambda p: (p.published, p.id), reverse=True)
-    chunk = found[page * limit : (page + 1) * limit + 1]
-    return chunk[:limit], len(chunk) > limit
+    return found
 
 
 # -- comments -----------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["BadToken", "DigestError", "Preferences", "subscribe", "confirm", "unsubscribe", "switch_to_weekly",
            "subscriber_for_token", "update_preferences", "preview", "send", "add_subscriber", "list_subscribers",
-           "remove_subscriber"]  # fmt: skip
+           "remove_subscriber", "account_subscription", "subscribe_account", "unsubscribe_account"]  # fmt: skip
 
 
 class DigestError(ValueError):
@@ -163,6 +163,44 @@ def update_preferences(store: Store, settings, token: str, data: dict) -> Subscr
     prefs = Preferences.parse(data)
     _records(store).update_prefs(subscriber.pk, prefs.as_dict())
     return _records(store).get_subscriber(pk=subscriber.pk)
+
+
+# -- from an account ----------------------------------------------------------------------------------------
+ACCOUNT_SECTIONS = ("trending", "following", "categories")  # an account subscriber also gets its follows
+
+
+def account_subscription(store: Store, user) -> Subscriber | None:
+    """The digest subscription of an account: the one linked to it, else none."""
+    return _records(store).get_subscriber(user_pk=user.pk)
+
+
+def subscribe_account(store: Store, user) -> Subscriber:
+    """Subscribe a signed-in user with a verified email at once (the verification is the opt-in).
+    An existing subscription of the same address is linked to the account and reactivated, keeping
+    its preferences and send log (and gaining the "following" section when linked the first time)."""
+    if not user.verified:
+        raise DigestError("confirm your email address first")
+    records = _records(store)
+    existing = records.get_subscriber(user_pk=user.pk) or records.get_subscriber(email=user.email)
+    if existing is None:
+        prefs = Preferences(sections=ACCOUNT_SECTIONS).as_dict()
+        return records.add_subscriber(user.email, status=ACTIVE, prefs=prefs, user_pk=user.pk)
+    if existing.user_pk != user.pk:
+        records.link_user(existing.pk, user.pk)
+        if "following" not in existing.sections:
+            records.update_prefs(existing.pk, {"sections": (*existing.sections, "following")})
+    if existing.status != ACTIVE:
+        records.set_status(existing.pk, ACTIVE)
+    return records.get_subscriber(pk=existing.pk)
+
+
+def unsubscribe_account(store: Store, user) -> Subscriber | None:
+    """Stop the account's digest (the row and its send log stay, so a later subscribe resends nothing)."""
+    records = _records(store)
+    subscriber = records.get_subscriber(user_pk=user.pk)
+    if subscriber is not None and subscriber.status != UNSUBSCRIBED:
+        records.set_status(subscriber.pk, UNSUBSCRIBED)
+    return records.get_subscriber(pk=subscriber.pk) if subscriber else None
 
 
 # -- admin -------------------------------------------------------------------------------------------------

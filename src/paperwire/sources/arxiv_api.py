@@ -1,8 +1,9 @@
-"""The arXiv query API (Atom, https://info.arxiv.org/help/api/) as a source of new papers by category."""
+"""The arXiv query API (Atom, https://info.arxiv.org/help/api/) as a source of new papers by category,
+or of given papers by id."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator, Sequence
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -57,19 +58,29 @@ class ArxivApiSource(NetworkSource):
                 "sortBy": "submittedDate",
                 "sortOrder": "ascending",
             }
-            response = self._http.get(self.base_url, params)
-            url = str(response.request.url)
-            feed = parse_feed(response.content, url)
-            for index, entry in enumerate(feed.entries):
-                origin = f"{url}#entry={index}"
-                try:
-                    yield record_from_entry(entry, origin)
-                except EntryError as exc:
-                    yield RecordProblem(origin, exc.field, exc.message)
+            feed = yield from self._page(params)
             start += len(feed.entries)
             total = _int_or_none(feed.feed.get("opensearch_totalresults"))
             if not feed.entries or (total is not None and start >= total):
                 return
+
+    def fetch_ids(self, ids: Sequence[str]) -> Iterator[SourceItem]:
+        """Yield the papers with these arXiv ids (an ``id_list`` query; unknown ids are left out)."""
+        if ids:
+            yield from self._page({"id_list": ",".join(ids), "max_results": len(ids)})
+
+    def _page(self, params: dict[str, str | int]) -> Generator[SourceItem, None, Any]:
+        """One request: yield its records (or problems) and return the parsed feed."""
+        response = self._http.get(self.base_url, params)
+        url = str(response.request.url)
+        feed = parse_feed(response.content, url)
+        for index, entry in enumerate(feed.entries):
+            origin = f"{url}#entry={index}"
+            try:
+                yield record_from_entry(entry, origin)
+            except EntryError as exc:
+                yield RecordProblem(origin, exc.field, exc.message)
+        return feed
 
 
 def parse_feed(content: bytes, url: str) -> Any:

@@ -178,6 +178,16 @@ def paper_pk(store: Store, paper_id: str) -> int | None:
     return paper_pks(store, [paper_id]).get(paper_id)
 
 
+def claim_submission(store: Store, paper_pk: int, submitter: str) -> bool:
+    """Record who submitted a paper, unless someone already did (one conditional UPDATE, so two
+    concurrent submissions cannot both win)."""
+    p = t.papers.c
+    with store.transaction() as conn:
+        done = conn.execute(update(t.papers).where(p.pk == paper_pk, p.submitted_by.is_(None))
+                            .values(submitted_by=submitter))  # fmt: skip
+        return done.rowcount == 1
+
+
 # -- votes ------------------------------------------------------------------------------------------------
 def set_vote(store: Store, user_pk: int, paper_pk: int, on: bool) -> int:
     """Vote (or withdraw the vote); returns the number of user votes the paper has now."""
@@ -437,10 +447,14 @@ def delete_comment(store: Store, pk: int) -> None:
 
 
 def comment_counts(store: Store, pks: Sequence[int]) -> dict[int, int]:
+    """Visible (not hidden) comments per paper pk (papers without any are left out); one query per
+    500 papers."""
     pks = sorted({pk for pk in pks if pk is not None})
-    if not pks:
-        return {}
-    query = (select(comments.c.paper_pk, func.count()).where(comments.c.paper_pk.in_(pks),
-             comments.c.is_hidden.is_(False)).group_by(comments.c.paper_pk))  # fmt: skip
+    out: dict[int, int] = {}
     with store.engine.connect() as conn:
-        return dict(conn.execute(query).all())
+        for start in range(0, len(pks), CHUNK):
+            query = (select(comments.c.paper_pk, func.count())
+                     .where(comments.c.paper_pk.in_(pks[start : start + CHUNK]), comments.c.is_hidden.is_(False))
+                     .group_by(comments.c.paper_pk))  # fmt: skip
+            out.update(conn.execute(query).all())
+    return out

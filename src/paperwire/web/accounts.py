@@ -1,6 +1,6 @@
 """Accounts pages and API routes: sign-up, log-in/out, email verification, password reset, the
 settings page (profile, password, API tokens, deletion), votes, ratings, collections, follows and
-comments, and ``/api/me/...`` for API tokens (``Authorization: Bearer pw_...``).
+comments, paper submission, and ``/api/me/...`` for API tokens (``Authorization: Bearer pw_...``).
 
 Security, in one place:
 - **Sessions**: the ``pw_session`` cookie holds an itsdangerous-signed random token whose SHA-256 is a
@@ -30,6 +30,7 @@ from paperwire.api.errors import error_response, json_response
 from paperwire.services import accounts as svc
 from paperwire.services import collections as coll_svc
 from paperwire.services import community
+from paperwire.services import submit as submit_svc
 from paperwire.services.accounts import AccountError
 from paperwire.services.mail import MailError
 from paperwire.services.ratelimit import RateLimiter
@@ -414,9 +415,20 @@ def _settings_page(request: Request, user: User, status: int = 200, **extra) -> 
         "welcome": request.query_params.get("welcome"),
         "mail_failed": request.query_params.get("mail") == "failed",
         "sent": request.query_params.get("sent"),
+        **_digest_context(request, user),
         **extra,
     }
     return _page(request, "account_settings.html", context, status)
+
+
+def _digest_context(request: Request, user: User) -> dict:
+    """The settings page's digest box: the account's subscription and its preferences link."""
+    from paperwire.digest.render import links
+    from paperwire.services import digest as digest_svc
+
+    subscriber = digest_svc.account_subscription(_store(request), user)
+    return {"digest": subscriber, "digest_links": links(_settings(request), subscriber) if subscriber else None,
+            "digest_changed": request.query_params.get("digest")}  # fmt: skip
 
 
 @router.get("/account", response_class=HTMLResponse)
@@ -760,6 +772,32 @@ async def change_comment(request: Request, pk: int, action: str):
     except AccountError as err:
         return _error(request, 400, err.message)
     return _back(request, form)
+
+
+# -- submitting a paper ---------------------------------------------------------------------------------------
+@router.get("/submit", response_class=HTMLResponse)
+def submit_form(request: Request):
+    if current_user(request) is None:
+        return _login_redirect(request)
+    return _page(request, "submit.html", {"form": {}})
+
+
+@router.post("/submit", response_class=HTMLResponse)
+async def submit_paper(request: Request):
+    got = await _user_form(request)
+    if isinstance(got, Response):
+        return got
+    user, form = got
+    wait = limiter(request.app).check("write", "user", str(user.pk))
+    if wait:
+        return _too_many(request, wait)
+    try:
+        paper = await _run(submit_svc.submit, _store(request), _settings(request), user, form.get("paper", ""))
+    except submit_svc.AlreadySubmitted as dup:
+        return _page(request, "submit.html", {"form": _safe_form(form), "existing": dup.paper}, status=409)
+    except AccountError as err:
+        return _page(request, "submit.html", {"form": _safe_form(form), "error": err.message}, status=400)
+    return RedirectResponse(f"/papers/{quote(paper.id, safe='/')}", status_code=303)
 
 
 # -- the JSON API for token holders --------------------------------------------------------------------------

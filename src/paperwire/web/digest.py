@@ -173,3 +173,25 @@ def preview_page(request: Request, token: str | None = None):
             return _message(request, "Bad date", "date must look like 2026-06-30", 400)
     preview = svc.preview(_store(request), _settings(request), subscriber=subscriber, digest_date=day)
     return _page(request, "digest_preview.html", preview=preview, token=token, sample=subscriber is None)
+
+
+@router.post("/account/digest", response_class=HTMLResponse)
+async def account_digest(request: Request):
+    """One click from the account page: subscribe (a verified email needs no second confirmation) or
+    unsubscribe the signed-in user. A plain form with the account CSRF token."""
+    from fastapi.responses import RedirectResponse
+
+    from paperwire.web import accounts as web_accounts
+
+    got = await web_accounts._user_form(request)
+    if isinstance(got, Response):
+        return got
+    user, form = got
+    if form.get("action") == "unsubscribe":
+        svc.unsubscribe_account(_store(request), user)
+        return RedirectResponse("/account?digest=unsubscribed#digest-title", status_code=303)
+    try:
+        svc.subscribe_account(_store(request), user)
+    except svc.DigestError as err:
+        return web_accounts._settings_page(request, user, 400, digest_error=str(err))
+    return RedirectResponse("/account?digest=subscribed#digest-title", status_code=303)

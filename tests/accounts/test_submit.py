@@ -1,0 +1,100 @@
+"""Submitting a paper by arXiv id or URL (SQLite and PostgreSQL): new ids are fetched from a recorded
+arXiv API response served on localhost, duplicates are refused with a link, bad ids are form errors."""
+from __future__ import annotations
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from paperwire.settings import Settings
+from paperwire.web.app import create_app
+from paperwire.web.pages import PageCache
+from tests.accounts.conftest import paper, post, signup
+
+ATOM = "application/atom+xml; charset=utf-8"
+
+
+@pytest.fixture
+def app(store, db_url, smtp, httpserver: HTTPServer):
+    settings = Settings(database_url=db_url, smtp_url=smtp[1], secret_key="test-secret-key",
+                        arxiv_api_url=httpserver.url_for("/api/query"))  # fmt: skip
+    application = create_app(settings, store=store)
+    application.state.page_cache = PageCache(lambda: None)
+    return application
+
+
+def _serve(httpserver: HTTPServer, fixtures_dir, paper_id: str, name: str) -> None:
+    httpserver.expect_request("/api/query", query_string={"id_list": paper_id, "max_results": "1"}).respond_with_data(
+        (fixtures_dir / "arxiv_api" / name).read_bytes(), content_type=ATOM)
+
+
+def submit(client, text: str):
+    return post(client, "/submit", {"paper": text}, from_page="/submit")
+
+
+def test_a_new_arxiv_paper_is_fetched_and_shown_as_submitted(client, store, httpserver, fixtures_dir):
+    _serve(httpserver, fixtures_dir, "2505.18878", "id_list.xml")
+    signup(client, "sub@example.org", display_name="Ada")
+    assert 'href="/submit"' in client.get("/").text
+    response = submit(client, "https://arxiv.org/abs/2505.18878v1")
+    assert response.status_code == 303 and response.headers["location"] == "/papers/2505.18878"
+    stored = store.get_paper("2505.18878")
+    assert stored.submitted_by == "Ada" and stored.title.startswith("CRMArena-Pro")
+    assert "submitted by" in client.get("/papers/2505.18878").text.lower()
+    day = client.get(f"/day/{stored.published.date().isoformat()}").text
+    assert "submitted by Ada" in day
+    assert len(httpserver.log) == 1
+
+
+def test_a_stored_paper_without_submitter_takes_the_user_without_asking_arxiv(client, store, httpserver):
+    p = paper(store, title="Stored already", published="2026-01-14")
+    signup(client, "local@example.org")
+    response = submit(client, f"arXiv:{p.id}v3")
+    assert response.status_code == 303
+    assert store.get_paper(p.id).submitted_by == "local"  # the email's local part without a display name
+    assert httpserver.log == []
+
+
+def test_a_paper_submitted_before_is_refused_with_a_link(client, store, new_client):
+    p = paper(store, title="Twice submitted", published="2026-01-14")
+    signup(client, "first@example.org", display_name="First")
+    assert submit(client, p.id).status_code == 303
+    other = new_client()
+    signup(other, "second@example.org", display_name="Second")
+    refused = submit(other, p.id)
+    assert refused.status_code == 409
+    assert "already submitted by First" in refused.text and f'href="/papers/{p.id}"' in refused.text
+    assert store.get_paper(p.id).submitted_by == "First"
+
+
+@pytest.mark.parametrize("text", ["not an id", "2513.00001", "https://example.org/abs/x", ""])
+def test_a_bad_id_is_a_form_error(client, text):
+    signup(client, "bad@example.org")
+    response = submit(client, text)
+    assert response.status_code == 400 and "arXiv id" in response.text
+
+
+def test_an_id_unknown_to_arxiv_is_a_form_error(client, store, httpserver, fixtures_dir):
+    _serve(httpserver, fixtures_dir, "2505.99999", "id_list_empty.xml")
+    signup(client, "unknown@example.org")
+    response = submit(client, "2505.99999")
+    assert response.status_code == 400 and "arXiv has no paper 2505.99999" in response.text
+    assert store.get_paper("2505.99999") is None
+
+
+def test_arxiv_down_is_a_form_error_not_a_500(client, httpserver):
+    httpserver.expect_request("/api/query").respond_with_data("down", status=500)
+    signup(client, "down@example.org")
+    response = submit(client, "2505.18878")
+    assert response.status_code == 400 and "could not be reached" in response.text
+
+
+def test_submitting_needs_the_csrf_token_and_a_user(client, new_client, store):
+    p = paper(store, published="2026-01-14")
+    signup(client, "csrf@example.org")
+    refused = client.post("/submit", data={"paper": p.id}, follow_redirects=False)
+    assert refused.status_code == 403
+    assert store.get_paper(p.id).submitted_by is None
+    anonymous = new_client()
+    assert anonymous.get("/submit", follow_redirects=False).status_code == 303
+    assert post(anonymous, "/submit", {"paper": p.id}).status_code == 303  # to the log-in page
+    assert store.get_paper(p.id).submitted_by is None

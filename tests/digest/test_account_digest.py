@@ -1,0 +1,145 @@
+"""The digest from an account: one-click subscribe on the settings page (a verified email needs no
+second confirmation), the "following" section, the send log across days, and account deletion
+removing the subscription. SQLite and PostgreSQL, real SMTP server (aiosmtpd)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from paperwire.digest.build import DigestBuilder
+from paperwire.digest.records import DigestRecords
+from paperwire.digest.send import SendPolicy
+from paperwire.services import community
+from paperwire.services import digest as svc
+from paperwire.store import accounts as accounts_db
+from paperwire.store.schema_digest import digest_deliveries, digest_sent_papers
+from tests.digest.conftest import D, load_papers, paper, subscribe_active
+
+FAST = SendPolicy(lease_seconds=5, backoff_base=0.2, backoff_cap=0.5, max_attempts=20)
+HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+PASSWORD = "correct horse battery"
+EMAIL = "ada@example.org"
+
+
+@pytest.fixture
+def client(store, settings):
+    from paperwire.web.app import create_app
+
+    with TestClient(create_app(settings, store=store), headers=HTML) as c:
+        yield c
+
+
+def _csrf(client, path: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', client.get(path).text).group(1)
+
+
+def _post(client, path: str, data: dict, page: str = "/account"):
+    return client.post(path, data={"csrf": _csrf(client, page), **data}, follow_redirects=False)
+
+
+def _signed_in(client, store, email: str = EMAIL, *, verified: bool = True):
+    response = _post(client, "/account/signup", {"email": email, "password": PASSWORD, "password2": PASSWORD},
+                     page="/account/signup")  # fmt: skip
+    assert response.status_code == 303, response.text
+    user = accounts_db.user_by_email(store, email)
+    if verified:
+        accounts_db.update_user(store, user.pk, email_verified_at=accounts_db.utcnow())
+        user = accounts_db.get_user(store, user.pk)
+    return user
+
+
+def _digests(smtp_server, address: str) -> list:
+    """The digests sent to ``address`` (not the account's verification email)."""
+    return [m for m in smtp_server.mailbox.to(address) if "List-Unsubscribe" in m]
+
+
+def _text(message) -> str:
+    return message.get_body(("plain",)).get_content()
+
+
+def test_subscribe_and_unsubscribe_from_the_account_page(store, client):
+    user = _signed_in(client, store)
+    page = client.get("/account")
+    assert "Subscribe to the digest" in page.text
+    done = _post(client, "/account/digest", {"action": "subscribe"})
+    assert done.status_code == 303
+    subscriber = DigestRecords(store).get_subscriber(email=EMAIL)
+    assert (subscriber.user_pk, subscriber.status) == (user.pk, "active")  # no second confirmation
+    assert "following" in subscriber.sections
+    page = client.get("/account")
+    assert "Digest preferences" in page.text and "Unsubscribe" in page.text
+    prefs_url = re.search(r'href="http://paperwire\.test(/digest/preferences/[^"]+)"', page.text).group(1)
+    prefs = client.get(prefs_url)
+    assert prefs.status_code == 200 and 'value="following" checked' in prefs.text
+
+    assert _post(client, "/account/digest", {"action": "unsubscribe"}).status_code == 303
+    assert DigestRecords(store).get_subscriber(email=EMAIL).status == "unsubscribed"
+    assert _post(client, "/account/digest", {"action": "subscribe"}).status_code == 303
+    again = DigestRecords(store).get_subscriber(email=EMAIL)
+    assert (again.pk, again.status) == (subscriber.pk, "active")
+    assert _post(client, "/account/digest", {"action": "subscribe"}, page="/account").status_code == 303
+    assert len(DigestRecords(store).subscribers()) == 1
+
+
+def test_an_unverified_account_cannot_subscribe_in_one_click(store, client):
+    _signed_in(client, store, verified=False)
+    assert "Confirm your email address" in client.get("/account").text
+    refused = _post(client, "/account/digest", {"action": "subscribe"})
+    assert refused.status_code == 400 and "confirm your email" in refused.text
+    assert DigestRecords(store).subscribers() == []
+    anonymous = TestClient(client.app, headers=HTML)
+    assert anonymous.post("/account/digest", data={"action": "subscribe"}, follow_redirects=False).status_code in (303, 403)
+
+
+def test_following_section_once_ever_and_not_for_email_only_subscribers(store, settings, smtp_server, client):
+    load_papers(store, paper("2026-06-02", title="Followed CL paper", categories=["cs.CL"]),
+                paper("2026-06-02", title="Unfollowed LG paper", categories=["cs.LG"]),
+                paper("2026-06-03", title="Next day CL paper", categories=["cs.CL"]))  # fmt: skip
+    user = _signed_in(client, store)
+    community.follow(store, user, "category", "cs.CL")
+    assert _post(client, "/account/digest", {"action": "subscribe"}).status_code == 303
+    records = DigestRecords(store)
+    subscriber = records.get_subscriber(email=EMAIL)
+    records.update_prefs(subscriber.pk, {"trending_n": 0})  # only the follows section, to see it alone
+    subscribe_active(store, "bob@example.org", sections="trending,following", trending_n=0)  # email only
+
+    svc.send(store, settings, digest_date=D("2026-06-03"), policy=FAST)
+    [first] = _digests(smtp_server, EMAIL)
+    text = _text(first)
+    assert "New from what you follow" in text and "Followed CL paper" in text
+    assert "Unfollowed LG paper" not in text and "Next day CL paper" not in text
+    assert "New from what you follow" in first.get_body(("html",)).get_content()
+    assert smtp_server.mailbox.to("bob@example.org") == []  # no follows: an empty digest, skipped
+
+    # the same window again (a resend): the send log leaves nothing
+    sent = records.sent_paper_ids(subscriber.pk)
+    again = DigestBuilder(store).select(records.get_subscriber(pk=subscriber.pk), D("2026-06-03"), sent)
+    assert [s.key for s in again.sections] == []
+
+    svc.send(store, settings, digest_date=D("2026-06-04"), policy=FAST)
+    first_mail, second = _digests(smtp_server, EMAIL)
+    text = _text(second)
+    assert "Next day CL paper" in text and "Followed CL paper" not in text
+    assert smtp_server.mailbox.to("bob@example.org") == []
+
+
+def test_deleting_the_account_deletes_the_subscription(store, settings, smtp_server, client):
+    load_papers(store, paper("2026-06-02", title="Followed CL paper", categories=["cs.CL"]))
+    user = _signed_in(client, store)
+    community.follow(store, user, "category", "cs.CL")
+    assert _post(client, "/account/digest", {"action": "subscribe"}).status_code == 303
+    subscribe_active(store, "bob@example.org")
+    svc.send(store, settings, digest_date=D("2026-06-03"), policy=FAST)
+    pk = DigestRecords(store).get_subscriber(email=EMAIL).pk
+    assert DigestRecords(store).sent_paper_ids(pk)
+
+    gone = _post(client, "/account/delete", {"password": PASSWORD})
+    assert gone.status_code == 200 and "Account deleted" in gone.text
+    assert DigestRecords(store).get_subscriber(email=EMAIL) is None
+    assert [s.email for s in DigestRecords(store).subscribers()] == ["bob@example.org"]
+    with store.engine.connect() as conn:
+        for table in (digest_deliveries, digest_sent_papers):
+            assert conn.execute(select(func.count()).select_from(table).where(table.c.subscriber_pk == pk)).scalar() == 0
