@@ -6,6 +6,12 @@ are skipped with the reason shown, unless PAPERWIRE_TEST_REQUIRE_SERVICES=1 (CI)
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,6 +27,38 @@ def require(condition: bool, reason: str) -> None:
     if os.environ.get("PAPERWIRE_TEST_REQUIRE_SERVICES") == "1":
         pytest.fail(f"required for this test but missing: {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving(env: dict, port: int, *args: str, timeout: float = 30) -> Iterator[str]:
+    """`paperwire serve` in a subprocess with ``env`` on ``port``; yields its base URL once /healthz
+    answers, and stops it afterwards."""
+    import httpx
+
+    proc = subprocess.Popen([sys.executable, "-m", "paperwire.cli.main", "serve", "--host", "127.0.0.1",
+                             "--port", str(port), *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                httpx.get(f"{base}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stderr.read().decode()
+                assert time.monotonic() < deadline, "paperwire serve did not start"
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(10)
 
 
 @pytest.fixture(scope="session")

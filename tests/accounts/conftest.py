@@ -3,7 +3,6 @@ server (aiosmtpd) behind the mail layer, and helpers that act like a browser (CS
 from __future__ import annotations
 
 import re
-import socket
 import threading
 from email import message_from_bytes, policy
 
@@ -15,6 +14,7 @@ from paperwire.settings import Settings
 from paperwire.web.app import create_app
 from paperwire.web.pages import PageCache
 from tests.factories import make_record
+from tests.conftest import free_port
 
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 PASSWORD = "correct horse battery"
@@ -42,18 +42,13 @@ class Mailbox:
         return match.group(1)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="session")
 def smtp():
     from aiosmtpd.controller import Controller
 
     box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
     controller.start()
     yield box, f"smtp://127.0.0.1:{controller.port}"
     controller.stop()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import threading
 
-import pytest
 from fastapi.testclient import TestClient
 
 from paperwire.services import accounts as svc

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from paperwire.settings import Settings
 from paperwire.web.app import create_app
+from tests.conftest import free_port
 
 BASE_URL = "https://papers.example.org"
 
@@ -50,11 +51,6 @@ def loopback_only(monkeypatch):
     assert not refused, f"connections outside loopback were attempted: {refused}"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture
 def app(store, db_url):
@@ -70,7 +66,7 @@ def client(app):
 @pytest.fixture
 def served(app, loopback_only):
     """The app served by uvicorn on a free loopback port; yields its base URL."""
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, name="paperwire-test-server", daemon=True)
     thread.start()

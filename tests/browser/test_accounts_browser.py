@@ -7,28 +7,19 @@ import gzip
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
 import time
 from email import message_from_bytes, policy
-from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.conftest import REPO_ROOT, require
+from tests.conftest import REPO_ROOT, free_port, serving
 
-CHROMIUM = os.environ.get("PAPERWIRE_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "browser"
 pytestmark = pytest.mark.slow
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class _Inbox:
@@ -46,7 +37,7 @@ def smtp():
     from aiosmtpd.controller import Controller
 
     inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     yield inbox, f"smtp://127.0.0.1:{controller.port}"
     controller.stop()
@@ -61,7 +52,7 @@ def server(smtp, tmp_path_factory):
             f.write(json.dumps({"id": f"2601.{i + 1:05d}", "title": f"Browser paper number {i + 1}",
                                 "summary": "We test things in a browser.", "authors": ["Ada Lovelace"],
                                 "categories": ["cs.CL"], "published": "2026-01-14", "upvotes": 10 - i}) + "\n")  # fmt: skip
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "PAPERWIRE_DATA_DIR": str(data), "PAPERWIRE_SMTP_URL": smtp[1], "PAPERWIRE_BASE_URL": base,
            "PAPERWIRE_SECRET_KEY": "browser-test-key"}  # fmt: skip
@@ -69,36 +60,10 @@ def server(smtp, tmp_path_factory):
     for args in (["init"], ["ingest", str(corpus)]):
         subprocess.run([sys.executable, "-m", "paperwire.cli.main", *args], env=env, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)  # fmt: skip
-    proc = subprocess.Popen([sys.executable, "-m", "paperwire.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None, proc.stderr.read().decode()
-                assert time.monotonic() < deadline, "paperwire serve did not start"
-                time.sleep(0.2)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    with serving(env, port) as served:
+        yield served
 
 
-@pytest.fixture(scope="module")
-def browser():
-    require(Path(CHROMIUM).is_file(), f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require(False, "the playwright package is not installed (pip install -e '.[test]')")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=["--no-sandbox", "--disable-background-networking"])  # fmt: skip
-        yield browser
-        browser.close()
 
 
 def _wait_for_mail(inbox, to: str, timeout: float = 10.0):

@@ -11,19 +11,15 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.conftest import REPO_ROOT, require
+from tests.conftest import REPO_ROOT, free_port, require, serving
 
-CHROMIUM = os.environ.get("PAPERWIRE_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "browser"
 DOCS_SHOTS = REPO_ROOT / "docs" / "screenshots"
 DESKTOP = {"width": 1200, "height": 860}
@@ -31,11 +27,6 @@ PHONE = {"width": 390, "height": 844}
 
 pytestmark = pytest.mark.slow
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _cli(*args: str, env: dict) -> None:
@@ -67,38 +58,11 @@ def server(corpus, tmp_path_factory):
     env.pop("PAPERWIRE_DATABASE_URL", None)
     _cli("init", env=env)
     _cli("ingest", *corpus["files"], env=env)
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "paperwire.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None, proc.stderr.read().decode()
-                assert time.monotonic() < deadline, "paperwire serve did not start"
-                time.sleep(0.2)
+    port = free_port()
+    with serving(env, port) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    require(Path(CHROMIUM).is_file(), f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require(False, "the playwright package is not installed (pip install -e '.[test]')")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=["--no-sandbox", "--disable-background-networking"])  # fmt: skip
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 import threading
 import time
 import uuid
@@ -13,16 +12,11 @@ from datetime import date
 
 import pytest
 
-from tests.conftest import require
+from tests.conftest import free_port, require
 from tests.factories import make_record
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Mailbox:

@@ -12,7 +12,6 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import pytest
 
 from paperwire.digest.records import DigestRecords
 from paperwire.digest.send import SendPolicy

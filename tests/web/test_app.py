@@ -3,7 +3,6 @@ and `paperwire serve` answering on a real socket."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from paperwire.ingest import ingest_items
 from paperwire.settings import Settings
 from paperwire.web.app import create_app
 from tests.factories import make_record
+from tests.conftest import free_port
 
 
 @pytest.fixture
@@ -63,14 +63,9 @@ def test_markup_in_titles_and_authors_is_shown_as_text(client, store):
     assert "<img src=x" not in page
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def test_paperwire_serve_migrates_and_answers_on_its_port(tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PAPERWIRE_DATA_DIR": str(tmp_path), "PAPERWIRE_PORT": str(port)}
     env.pop("PAPERWIRE_DATABASE_URL", None)
     proc = subprocess.Popen([sys.executable, "-m", "paperwire.cli.main", "serve"], env=env,

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from paperwire.store import Store
-from paperwire.store.store import utcnow
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 60.0

@@ -23,7 +23,7 @@ import secrets
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, Signer, URLSafeSerializer
 
 from paperwire.api.errors import error_response, json_response
