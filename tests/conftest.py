@@ -124,10 +124,12 @@ def db_url(new_db_url):
 
 
 @pytest.fixture
-def store(db_url):
+def store(db_url, tmp_path):
+    from paperwire.index import terms
     from paperwire.store import Store
 
     s = Store.open(db_url, upgrade=True)
+    terms.configure(s, tmp_path / "terms.npz")  # the term-feature cache of this test's corpus
     yield s
     s.close()
 

@@ -5,11 +5,13 @@ prints them and a test fails when one is undocumented in the README.
 """
 from __future__ import annotations
 
+import ipaddress
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -32,6 +34,11 @@ class Settings(BaseSettings):
     arxiv_api_url: str = Field("https://export.arxiv.org/api/query", description="arXiv query API endpoint.")
     arxiv_oai_url: str = Field("https://oaipmh.arxiv.org/oai", description="arXiv OAI-PMH endpoint.")
     hf_endpoint: str = Field("https://huggingface.co", description="Hugging Face Hub endpoint for daily papers.")
+    recommend_active_days: int = Field(
+        30, ge=1, le=3650,
+        description="Users who rated, saved or voted within this many days get their model refitted for the digest; "
+        "others get the cheap centroid model.",
+    )
     digest_from: str | None = Field(
         None, description="From address of digest emails, e.g. 'paperwire <digest@example.org>'; default digest@ the base URL's host."
     )
@@ -40,11 +47,34 @@ class Settings(BaseSettings):
         8, ge=1, le=50, description="Attempts before a digest that keeps failing temporarily is recorded as failed."
     )
     ingest_batch_size: int = Field(2000, ge=1, le=100_000, description="Records per ingest transaction.")
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: IPs or CIDR networks, "
+        "comma-separated, e.g. 127.0.0.1,10.0.0.0/8. The client is then the right-most forwarded address that is "
+        "not a trusted proxy (rate limits key on it). Default: none, the connecting peer is the client.",
+    )
 
     @field_validator("data_dir")
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value):
+        if isinstance(value, str):
+            return [part for part in value.replace(" ", ",").split(",") if part]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or CIDR network") from None
+        return value
 
     @cached_property
     def resolved_database_url(self) -> str:

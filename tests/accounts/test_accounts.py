@@ -3,10 +3,17 @@ server, log-in/out, sessions, CSRF, rate limits, password change and reset, dele
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
+import time
+
+import httpx
 
 from paperwire.services import accounts as svc
 from paperwire.store import accounts as db
-from tests.accounts.conftest import PASSWORD, csrf, login, post, signup
+from tests.accounts.conftest import HTML, PASSWORD, csrf, login, post, signup
+from tests.conftest import free_port
 
 
 def me(client) -> str | None:
@@ -155,3 +162,40 @@ def test_the_admin_cli_creates_and_disables_users(db_url, store):
     assert off.exit_code == 0, off.output
     assert svc.authenticate(store, "root@example.org", PASSWORD) is None
     assert runner.invoke(app, ["user", "disable", "ghost@example.org", "--database-url", db_url]).exit_code == 2
+
+
+def test_no_token_appears_in_the_access_log_of_paperwire_serve(tmp_path, smtp, mailbox):
+    """The real server: its access log lists the verification and reset links with ``token=***``."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "PAPERWIRE_DATA_DIR": str(tmp_path), "PAPERWIRE_SMTP_URL": smtp[1], "PAPERWIRE_BASE_URL": base,
+           "PAPERWIRE_SECRET_KEY": "access-log-test-key", "PYTHONUNBUFFERED": "1"}  # fmt: skip
+    env.pop("PAPERWIRE_DATABASE_URL", None)
+    log_path = tmp_path / "serve.log"
+    with open(log_path, "wb") as log_file:
+        proc = subprocess.Popen([sys.executable, "-m", "paperwire.cli.main", "serve", "--host", "127.0.0.1", "--port",
+                                 str(port)], env=env, stdout=log_file, stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        with httpx.Client(base_url=base, headers=HTML, timeout=10) as browser:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    browser.get("/healthz")
+                    break
+                except httpx.TransportError:
+                    assert proc.poll() is None, log_path.read_text()
+                    assert time.monotonic() < deadline, "paperwire serve did not start"
+                    time.sleep(0.2)
+            signup(browser, "ivy@example.org")
+            verify_link = mailbox.link("ivy@example.org", "/account/verify")
+            assert browser.get(verify_link).status_code == 200
+            assert post(browser, "/account/forgot", {"email": "ivy@example.org"}, from_page="/account/forgot").status_code == 200
+            reset_link = mailbox.link("ivy@example.org", "/account/reset")
+            assert browser.get(reset_link).status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    text = log_path.read_text()
+    assert "GET /account/verify?token=*** HTTP/1.1" in text and "GET /account/reset?token=*** HTTP/1.1" in text
+    for link in (verify_link, reset_link):
+        assert link.split("token=")[1] not in text

@@ -98,3 +98,57 @@ def test_submitting_needs_the_csrf_token_and_a_user(client, new_client, store):
     assert anonymous.get("/submit", follow_redirects=False).status_code == 303
     assert post(anonymous, "/submit", {"paper": p.id}).status_code == 303  # to the log-in page
     assert store.get_paper(p.id).submitted_by is None
+
+
+def _submitted_day(store, paper_id: str) -> str:
+    from sqlalchemy import select
+
+    from paperwire.store import schema as t
+
+    with store.engine.connect() as conn:
+        at = conn.execute(select(t.papers.c.submitted_at).where(t.papers.c.id == paper_id)).scalar_one()
+    return at.date().isoformat()
+
+
+def _daily_ids(client, day: str) -> list[str]:
+    response = client.get(f"/api/daily_papers?date={day}")
+    assert response.status_code == 200
+    return [item["paper"]["id"] for item in response.json()]
+
+
+def test_a_submitted_paper_is_in_the_feed_of_the_day_it_was_submitted(client, store):
+    p = paper(store, title="An old classic", published="2019-03-04")
+    signup(client, "today@example.org", display_name="Tess")
+    assert submit(client, p.id).status_code == 303
+    day = _submitted_day(store, p.id)
+    assert day != "2019-03-04"
+    assert _daily_ids(client, day) == [p.id]
+    assert "submitted by Tess" in client.get(f"/day/{day}").text
+
+
+def test_a_submitted_paper_stays_in_the_feed_of_its_publication_day(client, store):
+    p = paper(store, title="An old classic", published="2019-03-04")
+    signup(client, "pubday@example.org")
+    assert submit(client, p.id).status_code == 303
+    assert _daily_ids(client, "2019-03-04") == [p.id]
+
+
+def test_an_unsubmitted_paper_is_only_in_the_feed_of_its_publication_day(client, store):
+    p = paper(store, title="Nobody submitted me", published="2019-03-04")
+    other = paper(store, title="Submitted", published="2019-03-05")
+    signup(client, "only@example.org")
+    assert submit(client, other.id).status_code == 303
+    assert p.id not in _daily_ids(client, _submitted_day(store, other.id))
+
+
+def test_the_publication_day_links_forward_to_the_day_of_a_submission(client, store):
+    from datetime import date
+
+    from paperwire.services import feed
+    from paperwire.services.periods import Period
+
+    p = paper(store, title="An old classic", published="2019-03-04")
+    signup(client, "nav@example.org")
+    assert submit(client, p.id).status_code == 303
+    page = feed.feed(store, Period.parse("day", "2019-03-04"))
+    assert page.newer == date.fromisoformat(_submitted_day(store, p.id))

@@ -39,10 +39,11 @@ def loaded(client, store):
                                  "/api/daily_papers?week=2024-W02&sort=trending&limit={n}",
                                  "/api/papers/search?q=sparse+experts&limit={n}"])  # fmt: skip
 def test_a_list_runs_the_same_number_of_queries_for_2_and_50_papers(loaded, store, url):
+    loaded.get(url.format(n=1))  # warm the per-process caches (keyword statistics) once
     counts = []
     for n in (2, 50):
         with counted(store) as statements:
             response = loaded.get(url.format(n=n))
         assert response.status_code == 200 and len(response.json()) == n
         counts.append(len(statements))
-    assert counts[0] == counts[1] <= 9, counts  # 9: search, then one query for the local comment counts
+    assert counts[0] == counts[1] <= 11, counts  # 11: term statistics (2), search, then the local comment counts

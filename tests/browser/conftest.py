@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,3 +24,29 @@ def browser():
                                     args=["--no-sandbox", "--disable-background-networking"])  # fmt: skip
         yield browser
         browser.close()
+
+
+@contextmanager
+def served_corpus(data: Path, papers: list[dict], **env_extra: str):
+    """``paperwire serve`` on a free port over a new SQLite database in ``data`` holding ``papers``
+    (dicts in the JSONL input format), with ``PAPERWIRE_<KEY>`` settings from ``env_extra``."""
+    import gzip
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import free_port, serving
+
+    corpus = data / "papers.jsonl.gz"
+    with gzip.open(corpus, "wt", encoding="utf-8") as f:
+        for paper in papers:
+            f.write(json.dumps(paper) + "\n")
+    port = free_port()
+    env = {**os.environ, "PAPERWIRE_DATA_DIR": str(data), "PAPERWIRE_BASE_URL": f"http://127.0.0.1:{port}",
+           "PAPERWIRE_SECRET_KEY": "browser-test-key", **{f"PAPERWIRE_{k.upper()}": v for k, v in env_extra.items()}}  # fmt: skip
+    env.pop("PAPERWIRE_DATABASE_URL", None)
+    for args in (["init"], ["ingest", str(corpus)]):
+        subprocess.run([sys.executable, "-m", "paperwire.cli.main", *args], env=env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)  # fmt: skip
+    with serving(env, port) as served:
+        yield served

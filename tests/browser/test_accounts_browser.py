@@ -3,19 +3,15 @@ read from an in-process SMTP server (aiosmtpd), upvote a paper in place (htmx), 
 collection, log out. Screenshots go to test-artifacts/browser/."""
 from __future__ import annotations
 
-import gzip
-import json
-import os
 import re
-import subprocess
-import sys
 import threading
 import time
 from email import message_from_bytes, policy
 
 import pytest
 
-from tests.conftest import REPO_ROOT, free_port, serving
+from tests.browser.conftest import served_corpus
+from tests.conftest import REPO_ROOT, free_port
 
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "browser"
 pytestmark = pytest.mark.slow
@@ -45,25 +41,11 @@ def smtp():
 
 @pytest.fixture(scope="module")
 def server(smtp, tmp_path_factory):
-    data = tmp_path_factory.mktemp("accounts-browser")
-    corpus = data / "papers.jsonl.gz"
-    with gzip.open(corpus, "wt", encoding="utf-8") as f:
-        for i in range(5):
-            f.write(json.dumps({"id": f"2601.{i + 1:05d}", "title": f"Browser paper number {i + 1}",
-                                "summary": "We test things in a browser.", "authors": ["Ada Lovelace"],
-                                "categories": ["cs.CL"], "published": "2026-01-14", "upvotes": 10 - i}) + "\n")  # fmt: skip
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "PAPERWIRE_DATA_DIR": str(data), "PAPERWIRE_SMTP_URL": smtp[1], "PAPERWIRE_BASE_URL": base,
-           "PAPERWIRE_SECRET_KEY": "browser-test-key"}  # fmt: skip
-    env.pop("PAPERWIRE_DATABASE_URL", None)
-    for args in (["init"], ["ingest", str(corpus)]):
-        subprocess.run([sys.executable, "-m", "paperwire.cli.main", *args], env=env, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)  # fmt: skip
-    with serving(env, port) as served:
+    papers = [{"id": f"2601.{i + 1:05d}", "title": f"Browser paper number {i + 1}", "summary": "We test things in a browser.",
+               "authors": ["Ada Lovelace"], "categories": ["cs.CL"], "published": "2026-01-14", "upvotes": 10 - i}
+              for i in range(5)]  # fmt: skip
+    with served_corpus(tmp_path_factory.mktemp("accounts-browser"), papers, smtp_url=smtp[1]) as served:
         yield served
-
-
 
 
 def _wait_for_mail(inbox, to: str, timeout: float = 10.0):

@@ -56,3 +56,20 @@ def test_fusion_is_deterministic_for_ties():
 def test_weights_must_match_the_lists():
     with pytest.raises(ValueError):
         rrf([[("a", 1)]], weights=[1, 2])
+
+
+def test_related_blend_weighs_embedding_and_terms_by_z_score():
+    from paperwire.rank.fusion import blend_related
+
+    # "b" is second by embedding but far ahead by terms; "a" leads the embedding only slightly
+    pks = ["a", "b", "c", "d"]
+    ranked = blend_related(pks, [0.80, 0.79, 0.50, 0.40], [0.05, 0.60, 0.05, 0.04], vector_weight=0.7)
+    assert [pk for pk, _ in ranked][:2] == ["b", "a"]
+    assert [pk for pk, _ in blend_related(pks, [0.80, 0.79, 0.50, 0.40], [0.05, 0.60, 0.05, 0.04], 1.0)][:2] == ["a", "b"]
+
+
+def test_related_blend_of_constant_scores_keeps_the_other_signal():
+    from paperwire.rank.fusion import blend_related
+
+    ranked = blend_related([1, 2, 3], [0.5, 0.5, 0.5], [0.1, 0.3, 0.2])
+    assert [pk for pk, _ in ranked] == [2, 3, 1]

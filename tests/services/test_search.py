@@ -137,7 +137,7 @@ def test_semantic_search_keeps_filters_exact(embedded):
 
 def test_similar_excludes_the_paper_and_orders_by_similarity(embedded):
     related = svc.similar(embedded, "2601.00001", 10)
-    assert related.method == "vector" and "2601.00001" not in ids(related)
+    assert related.method == "hybrid" and "2601.00001" not in ids(related)  # embeddings + TF-IDF
     scores = [related.scores[p.id] for p in related.papers]
     assert scores == sorted(scores, reverse=True) and len(scores) == 3
 
@@ -151,9 +151,9 @@ def test_more_like_these_excludes_all_the_given_papers(embedded):
     assert set(ids(related)) == {"2601.00002", "2601.00003"}
 
 
-def test_similar_without_embeddings_falls_back_to_title_words(corpus):
+def test_similar_without_embeddings_falls_back_to_term_similarity(corpus):
     related = svc.similar(corpus, "2601.00001", 5)
-    assert related.method == "keyword" and "2601.00001" not in ids(related)
+    assert related.method == "terms" and "2601.00001" not in ids(related)
 
 
 def test_embedding_is_incremental_and_reports_progress(corpus):

@@ -106,3 +106,32 @@ def test_a_paper_page_lists_related_papers(client, store):
     page = client.get("/papers/2501.05551").text
     assert "Related papers" in page
     assert 'href="/papers/2501.05552"' in page
+
+
+@pytest.mark.parametrize("target, shown", [
+    ("/account/verify?token=abc.def-1", "/account/verify?token=***"),
+    ("/account/reset?next=/x&TOKEN=abc&tok%65n=def", "/account/reset?next=/x&TOKEN=***&tok%65n=***"),
+    ("/digest/unsubscribe/abc123", "/digest/unsubscribe/***"),
+    ("/digest/preferences/abc123?saved=1", "/digest/preferences/***?saved=1"),
+    ("/digest/preview?token=abc123", "/digest/preview?token=***"),
+    ("/day/2026-01-01?sort=upvotes", "/day/2026-01-01?sort=upvotes"),
+])  # fmt: skip
+def test_the_access_log_shows_request_targets_without_their_tokens(target, shown):
+    import logging
+
+    from paperwire.web.app import RedactSecrets
+
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5000", "GET", target, "1.1", 200), None)  # fmt: skip
+    assert RedactSecrets().filter(record)
+    assert record.getMessage() == f'127.0.0.1:5000 - "GET {shown} HTTP/1.1" 200'
+
+
+def test_create_app_puts_the_redacting_filter_on_the_access_log_once(store, db_url):
+    import logging
+
+    from paperwire.web.app import RedactSecrets
+
+    create_app(Settings(database_url=db_url), store=store)
+    create_app(Settings(database_url=db_url), store=store)
+    assert sum(isinstance(f, RedactSecrets) for f in logging.getLogger("uvicorn.access").filters) == 1

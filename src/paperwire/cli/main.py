@@ -290,7 +290,9 @@ def serve(
     workers: Annotated[int, typer.Option(help="uvicorn worker processes.")] = 1,
     database_url: DbOpt = None,
 ) -> None:
-    """Run the web app and API (migrates the database first)."""
+    """Run the web app and API (migrates the database first). X-Forwarded-For is believed only from
+    PAPERWIRE_TRUSTED_PROXIES (the app applies it: uvicorn's own proxy-header handling is off), and the
+    access log shows links without their tokens."""
     import uvicorn
 
     from paperwire.store import make_engine, migrate
@@ -306,7 +308,8 @@ def serve(
         from uvicorn.supervisors import Multiprocess
 
         config = uvicorn.Config("paperwire.web.app:app_from_env", factory=True, host=settings.host,
-                                port=settings.port, workers=workers, log_level="warning", env_file=None)  # fmt: skip
+                                port=settings.port, workers=workers, log_level="warning", env_file=None,
+                                proxy_headers=False)  # fmt: skip
         # Bind the socket ourselves with IPPROTO_TCP so asyncio sets TCP_NODELAY on accepted connections;
         # uvicorn's own multi-worker socket misses it and small answers wait ~40 ms for delayed ACKs.
         family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
@@ -318,7 +321,8 @@ def serve(
     else:
         from paperwire.web.app import create_app
 
-        uvicorn.run(create_app(settings, scheduler=True), host=settings.host, port=settings.port, log_level="info")
+        uvicorn.run(create_app(settings, scheduler=True), host=settings.host, port=settings.port, log_level="info",
+                    proxy_headers=False)  # fmt: skip
 
 
 @app.command("settings")
@@ -349,6 +353,7 @@ def _safe_url(settings: Settings) -> str:
 import paperwire.cli.accounts  # noqa: E402,F401  (each registers its commands on `app`)
 import paperwire.cli.digest  # noqa: E402,F401
 import paperwire.cli.search  # noqa: E402,F401
+import paperwire.cli.recommend  # noqa: E402,F401
 
 
 def main() -> None:  # pragma: no cover

@@ -126,7 +126,8 @@ def index_embed(
     database_url: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Embed the papers that lack an embedding (vectors shipped with the demo corpus are imported)."""
+    """Embed the papers that lack an embedding (vectors shipped with the demo corpus are imported), and
+    update the TF-IDF term cache."""
     from paperwire.index import embeddings
     from paperwire.index.embedder import default_embedder
 
@@ -138,6 +139,10 @@ def index_embed(
         raise _fail(f"cannot load the embedding model: {err}") from None
     with _progress("embed papers", enabled=not as_json) as advance, _database_errors(settings):
         report = embeddings.embed_missing(store, embedder, compute=not bundled_only, progress=advance)
+    from paperwire.cli.recommend import update_terms
+
+    with _database_errors(settings):
+        update_terms(store, settings, quiet=as_json)  # the TF-IDF half of recommendations, kept current too
     if as_json:
         out.print_json(json.dumps(report.as_dict()))
     else:

@@ -140,3 +140,4 @@ def _period_url(base_url: str, c: Candidates) -> str:
 
 
 from paperwire.digest import following as _following  # noqa: E402,F401 - registers the "following" section
+from paperwire.digest import recommended as _recommended  # noqa: E402,F401 - registers "recommendations"

@@ -38,6 +38,7 @@ class Section:
     papers: tuple = ()
     more: int = 0  # matching papers left out for length
     more_url: str | None = None
+    reasons: tuple[str, ...] = ()  # one line per paper (recommendations: why it was chosen)
 
 
 @dataclass(frozen=True)

@@ -98,3 +98,20 @@ def score_fusion(lists: Sequence[Ranked], *, weights: Sequence[float] | None = N
             keys.setdefault(key, None)
     fused = {key: sum(w * n.get(key, floor) for n, w, floor in zip(normed, weights, floors)) for key in keys}
     return _ordered(fused)
+
+
+def blend_related(pks: Sequence[Hashable], vector: Sequence[float], terms: Sequence[float],
+                  vector_weight: float = 0.7) -> list[tuple[Hashable, float]]:  # fmt: skip
+    """Related papers: ``vector_weight`` × z-score of embedding cosine + the rest × z-score of TF-IDF
+    cosine, over the same candidates; best first (ties by key). The weight 0.7 comes from the reference
+    measurement on citeulike-a citation neighbours (../shared/design/BENCHMARKS.md), not from our run."""
+    import numpy as np
+
+    v, t = np.asarray(vector, dtype=np.float64), np.asarray(terms, dtype=np.float64)
+
+    def z(x):
+        sd = float(x.std())
+        return np.zeros_like(x) if sd < 1e-12 else (x - x.mean()) / sd
+
+    total = vector_weight * z(v) + (1.0 - vector_weight) * z(t)
+    return sorted(zip(pks, total.tolist()), key=lambda kv: (-kv[1], kv[0]))

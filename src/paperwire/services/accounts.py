@@ -222,6 +222,9 @@ def delete_account(store: Store, user: User, password: str) -> None:
     if not _check_password(user, password or ""):
         raise AccountError("the password is not right", "password")
     db.delete_user(store, user.pk)
+    from paperwire.services.recommend import forget_user  # their model and their part of the co-saves
+
+    forget_user(store, user.pk)
     log.info("user %s deleted their account", user.pk)
 
 

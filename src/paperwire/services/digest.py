@@ -166,7 +166,7 @@ def update_preferences(store: Store, settings, token: str, data: dict) -> Subscr
 
 
 # -- from an account ----------------------------------------------------------------------------------------
-ACCOUNT_SECTIONS = ("trending", "following", "categories")  # an account subscriber also gets its follows
+ACCOUNT_SECTIONS = ("trending", "recommendations", "following", "categories")  # an account subscriber: + its own
 
 
 def account_subscription(store: Store, user) -> Subscriber | None:
@@ -177,7 +177,8 @@ def account_subscription(store: Store, user) -> Subscriber | None:
 def subscribe_account(store: Store, user) -> Subscriber:
     """Subscribe a signed-in user with a verified email at once (the verification is the opt-in).
     An existing subscription of the same address is linked to the account and reactivated, keeping
-    its preferences and send log (and gaining the "following" section when linked the first time)."""
+    its preferences and send log (and gaining the "recommendations" and "following" sections when linked
+    the first time)."""
     if not user.verified:
         raise DigestError("confirm your email address first")
     records = _records(store)
@@ -187,8 +188,9 @@ def subscribe_account(store: Store, user) -> Subscriber:
         return records.add_subscriber(user.email, status=ACTIVE, prefs=prefs, user_pk=user.pk)
     if existing.user_pk != user.pk:
         records.link_user(existing.pk, user.pk)
-        if "following" not in existing.sections:
-            records.update_prefs(existing.pk, {"sections": (*existing.sections, "following")})
+        gained = tuple(k for k in ("recommendations", "following") if k not in existing.sections)
+        if gained:
+            records.update_prefs(existing.pk, {"sections": (*existing.sections, *gained)})
     if existing.status != ACTIVE:
         records.set_status(existing.pk, ACTIVE)
     return records.get_subscriber(pk=existing.pk)

@@ -8,7 +8,7 @@ from typing import Literal
 
 from paperwire.rank.trending import reference_time, trending_score
 from paperwire.services.periods import Kind, Period
-from paperwire.store import Paper, Store
+from paperwire.store import Paper, Store, feed_queries
 
 Sort = Literal["publishedAt", "upvotes", "trending"]
 TRENDING_WINDOW = timedelta(days=14)
@@ -55,12 +55,13 @@ def _order(rows: list[tuple[str, int, datetime]], sort: Sort, now: datetime) -> 
 
 def feed(store: Store, period: Period, *, sort: Sort = "publishedAt", page: int = 0, limit: int = 50,
          submitter: str | None = None, now: datetime | None = None) -> FeedPage:  # fmt: skip
-    """The papers of ``period`` sorted by publication time, upvotes or trending score, one page."""
-    rows = store.feed_rows(_start(period.start), _start(period.end), submitter=submitter)
+    """The papers of ``period`` (published, or submitted by a user, in it) sorted by time, upvotes or
+    trending score, one page."""
+    rows = feed_queries.dated_rows(store, _start(period.start), _start(period.end), submitter=submitter)
     ids = _order(rows, sort, now or _utcnow())
     page_ids = ids[page * limit : (page + 1) * limit]
-    older = store.published_before(_start(period.start))
-    newer = store.published_from(_start(period.end))
+    older = feed_queries.newest_before(store, _start(period.start))
+    newer = feed_queries.oldest_from(store, _start(period.end))
     return FeedPage(period=period, papers=store.papers_by_ids(page_ids), total=len(ids), page=page, limit=limit,
                     sort=sort, newer=newer.date() if newer else None, older=older.date() if older else None)  # fmt: skip
 

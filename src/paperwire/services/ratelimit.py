@@ -3,6 +3,10 @@
 Each limited action has one rule; ``check`` counts a hit and answers how many seconds to wait when
 the rule is exceeded (for the 429's ``Retry-After``). Counters live in process memory, or in Redis
 when ``PAPERWIRE_REDIS_URL`` is set and the ``redis`` package is installed, so several workers share them.
+
+Per-IP rules key on the request's client address. Behind a reverse proxy that is the proxy's, unless
+``PAPERWIRE_TRUSTED_PROXIES`` lists it: then ``create_app`` takes the client from X-Forwarded-For (the
+right-most address that is not a trusted proxy), so each user behind nginx has a bucket of their own.
 """
 from __future__ import annotations
 

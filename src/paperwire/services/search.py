@@ -153,37 +153,94 @@ def similar(store: Store, paper_id: str, limit: int = 10, *, embedder: Embedder 
     return similar_to_many(store, [paper_id], limit, embedder=embedder, filters=filters)
 
 
+RELATED_POOL = 100  # candidates taken from each of the embedding and the TF-IDF neighbours
+RELATED_VECTOR_WEIGHT = 0.7  # MiniLM's share of the related-papers blend (z-scores); TF-IDF has the rest
+
+
 def similar_to_many(store: Store, paper_ids: list[str], limit: int = 10, *, embedder: Embedder | None = None,
                     filters: Filters | None = None) -> Related | None:  # fmt: skip
-    """"More like these": papers closest to the mean embedding of ``paper_ids`` (those excluded).
-    Unknown ids are ignored; None when none of them exists."""
+    """"More like these": papers closest to ``paper_ids`` (those excluded), by a blend of embedding
+    cosine (to their mean embedding) and TF-IDF cosine (to their mean term vector), each z-scored over
+    the union of both candidate lists (:func:`paperwire.rank.fusion.blend_related`). Papers without
+    embeddings use the terms alone. Unknown ids are ignored; None when none of them exists."""
     limit = max(0, min(limit, 100))
     with store.engine.connect() as conn:
         pk_of = sq.pks_of(conn, paper_ids)
+        allowed = sq.filtered_pks(conn, filters) if filters else None
     if not pk_of:
         return None
     given = set(pk_of.values())
     model = embedder_for(store, embedder)
     index = vectors.index_for(store, model.name) if model is not None else None
-    found: list[tuple[int, float]] = []
-    method = "vector"
+    centre = None
+    vector_hits: list[tuple[int, float]] = []
     if index is not None and len(index):
         rows = index.rows_of(sorted(given))
         if len(rows):
             centre = index.matrix[rows].mean(axis=0)
             centre /= max(float(np.linalg.norm(centre)), 1e-9)
-            allowed = None
-            if filters:
-                with store.engine.connect() as conn:
-                    allowed = sq.filtered_pks(conn, filters)
-            found = index.search(centre, limit, allowed=allowed, exclude=given)
-    if not found and not (index is not None and len(index.rows_of(sorted(given)))):
-        method = "keyword"
-        found = _keyword_neighbours(store, list(pk_of), given, limit, filters)
+            vector_hits = index.search(centre, max(limit, RELATED_POOL), allowed=allowed, exclude=given)
+    term_hits, term_scores = _term_neighbours(store, given, allowed, max(limit, RELATED_POOL))
+    if vector_hits and term_hits:
+        union = np.array(sorted({pk for pk, _ in vector_hits} | {pk for pk, _ in term_hits}), dtype=np.int64)
+        rows = index.rows_of(union)
+        vec = np.full(len(union), min(c for _, c in vector_hits), dtype=np.float64)  # not embedded: lowest seen
+        vec[np.isin(union, index.pks[rows])] = index.matrix[rows] @ centre
+        found = fusion.blend_related(union.tolist(), np.asarray(vec), term_scores(union), RELATED_VECTOR_WEIGHT)[:limit]
+        method = "hybrid"
+    elif vector_hits:
+        found, method = vector_hits[:limit], "vector"
+    elif term_hits:
+        found, method = term_hits[:limit], "terms"
+    else:
+        found, method = _keyword_neighbours(store, list(pk_of), given, limit, filters), "keyword"
     with store.engine.connect() as conn:
         ids = sq.ids_of(conn, [pk for pk, _ in found])
     papers = store.papers_by_ids([ids[pk] for pk, _ in found if pk in ids])
     return Related(papers, {ids[pk]: float(s) for pk, s in found if pk in ids}, method)
+
+
+def _term_neighbours(store: Store, given: set[int], allowed, k: int):
+    """Top ``k`` (pk, TF-IDF cosine) to the mean term vector of ``given``, and a function scoring any pks
+    against it; ([], None) when the papers have no term rows yet."""
+    from paperwire.index import terms as term_index
+
+    try:
+        T = term_index.index_for(store)
+    except Exception as err:  # noqa: BLE001 - the term cache is an extra: embeddings still work
+        log.warning("term features unavailable (%s)", err)
+        return [], None
+    rows = T.rows_of(sorted(given))
+    if not len(rows):
+        return [], None
+    query = np.asarray(T.matrix[rows].mean(axis=0)).ravel()
+    norm = float(np.linalg.norm(query))
+    if norm == 0:
+        return [], None
+    query = (query / norm).astype(np.float32)
+
+    def score(pks: np.ndarray) -> np.ndarray:
+        at = T.rows_of(pks)
+        out = np.zeros(len(pks), dtype=np.float64)
+        if len(at):
+            present = np.isin(pks, T.pks[at])
+            out[present] = T.matrix[at] @ query
+        return out
+
+    if allowed is not None:
+        cand_rows = T.rows_of(np.asarray(allowed, dtype=np.int64))
+    else:
+        cand_rows = np.arange(len(T.pks))
+    sims = np.asarray(T.matrix[cand_rows] @ query).ravel() if len(cand_rows) else np.zeros(0)
+    pks = T.pks[cand_rows]
+    keep = ~np.isin(pks, np.fromiter(given, dtype=np.int64))
+    sims, pks = sims[keep], pks[keep]
+    want = min(k, len(sims))
+    if want == 0:
+        return [], score
+    top = np.argpartition(-sims, want - 1)[:want] if want < len(sims) else np.arange(len(sims))
+    top = top[np.lexsort((pks[top], -sims[top]))]
+    return [(int(pks[i]), float(sims[i])) for i in top if sims[i] > 0], score
 
 
 def _keyword_neighbours(store: Store, paper_ids: list[str], exclude: set[int], limit: int,

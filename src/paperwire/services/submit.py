@@ -3,7 +3,9 @@
 A paper already stored gets the user as its submitter, unless it has one (then the submission is
 refused and the caller links to the existing page). A paper not stored yet is fetched from the arXiv
 query API (``id_list=``), ingested like any other arXiv record, then claimed the same way; the claim is
-one conditional UPDATE, so of two users submitting the same paper at once exactly one wins.
+one conditional UPDATE, so of two users submitting the same paper at once exactly one wins. It records
+the time too: as on Hugging Face Daily Papers, the paper then appears in the feed of the day it was
+submitted (``store.feed_queries.dated_rows``), besides the day it was published.
 """
 from __future__ import annotations
 

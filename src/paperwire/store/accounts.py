@@ -129,7 +129,9 @@ def delete_user(store: Store, pk: int) -> bool:
     with store.transaction() as conn:
         mine = select(collections.c.pk).where(collections.c.user_pk == pk).scalar_subquery()
         conn.execute(delete(collection_items).where(collection_items.c.collection_pk.in_(mine)))
-        for table in (collections, votes, ratings, follows, api_tokens, comments, user_sessions):
+        from paperwire.store.schema_recommend import user_interests
+
+        for table in (collections, votes, ratings, follows, api_tokens, comments, user_sessions, user_interests):
             conn.execute(delete(table).where(table.c.user_pk == pk))
         return conn.execute(delete(users).where(users.c.pk == pk)).rowcount > 0
 
@@ -179,12 +181,12 @@ def paper_pk(store: Store, paper_id: str) -> int | None:
 
 
 def claim_submission(store: Store, paper_pk: int, submitter: str) -> bool:
-    """Record who submitted a paper, unless someone already did (one conditional UPDATE, so two
-    concurrent submissions cannot both win)."""
+    """Record who submitted a paper and when, unless someone already did (one conditional UPDATE, so
+    two concurrent submissions cannot both win)."""
     p = t.papers.c
     with store.transaction() as conn:
         done = conn.execute(update(t.papers).where(p.pk == paper_pk, p.submitted_by.is_(None))
-                            .values(submitted_by=submitter))  # fmt: skip
+                            .values(submitted_by=submitter, submitted_at=utcnow()))  # fmt: skip
         return done.rowcount == 1
 
 

@@ -55,6 +55,7 @@ papers = Table(
     Column("num_comments", Integer, nullable=False, server_default="0"),
     Column("organization_pk", Integer, ForeignKey("organizations.pk", ondelete="SET NULL"), index=True),
     Column("submitted_by", String(200)),
+    Column("submitted_at", DateTime, index=True),  # when a user of this instance submitted it (UTC, naive)
     Column("title_key", String(400), nullable=False, index=True),  # normalised title | first author
 )
 
@@ -120,4 +121,4 @@ paper_embeddings = Table(
 )
 
 # Tables of later layers live in their own modules and register on the same metadata.
-from paperwire.store import schema_accounts, schema_digest  # noqa: E402,F401
+from paperwire.store import schema_accounts, schema_digest, schema_recommend  # noqa: E402,F401

@@ -20,25 +20,56 @@ import hashlib
 import hmac
 import logging
 import secrets
+from dataclasses import dataclass
+from typing import Annotated
 from urllib.parse import quote, urlsplit
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from itsdangerous import BadSignature, Signer, URLSafeSerializer
 
 from paperwire.api.errors import error_response, json_response
 from paperwire.services import accounts as svc
 from paperwire.services import collections as coll_svc
 from paperwire.services import community
+from paperwire.services import papers as papers_svc
 from paperwire.services import submit as submit_svc
 from paperwire.services.accounts import AccountError
 from paperwire.services.mail import MailError
 from paperwire.services.ratelimit import RateLimiter
+from paperwire.store import Paper
 from paperwire.store.accounts import User
 from paperwire.web.pages import templates
 
 log = logging.getLogger(__name__)
-router = APIRouter()  # pages are hidden from the OpenAPI schema at the end of this module; /api/me shows
+
+
+class Refused(Exception):
+    """Raised by a dependency (``paper_action``) with the answer to send instead of running the route."""
+
+    def __init__(self, response: Response):
+        super().__init__(response.status_code)
+        self.response = response
+
+
+class RefusalRoute(APIRoute):
+    """Routes whose dependencies may answer early by raising :class:`Refused`."""
+
+    def get_route_handler(self):
+        handler = super().get_route_handler()
+
+        async def route_handler(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except Refused as refused:
+                return refused.response
+
+        return route_handler
+
+
+# pages are hidden from the OpenAPI schema at the end of this module; /api/me shows
+router = APIRouter(route_class=RefusalRoute)
 api_router = APIRouter(prefix="/api/me", tags=["account"])
 
 SESSION_COOKIE = "pw_session"
@@ -529,70 +560,79 @@ def _fragment(request: Request, macro: str, paper, state) -> Response:
     return response
 
 
-async def _paper_action(request: Request, rule: str):
-    got = await _user_form(request)
-    if isinstance(got, Response):
-        return got
-    user, form = got
-    wait = limiter(request.app).check(rule, "user", str(user.pk))
-    if wait:
-        return _too_many(request, wait)
-    paper_id = (form.get("paper") or "")[:200]
-    paper = _store(request).get_paper(paper_id) if paper_id and paper_id.isprintable() else None
-    if paper is None:
-        return _error(request, 404, f"no paper with id {paper_id[:100]}")
-    return user, form, paper
+@dataclass(frozen=True)
+class PaperAction:
+    """What a paper action (vote, rating, collection, comment) starts from."""
+
+    user: User
+    form: dict[str, str]
+    paper: Paper
+
+
+def paper_action(rule: str):
+    """A dependency: the logged-in user, the CSRF-checked form and the paper its ``paper`` field names
+    (``services.papers.get_paper``), after counting a hit of the rate-limit ``rule``. Without them the
+    route does not run: the answer is the log-in redirect, the 403, the 429 or the 404."""
+
+    async def dependency(request: Request) -> PaperAction:
+        got = await _user_form(request)
+        if isinstance(got, Response):
+            raise Refused(got)
+        user, form = got
+        wait = limiter(request.app).check(rule, "user", str(user.pk))
+        if wait:
+            raise Refused(_too_many(request, wait))
+        paper_id = (form.get("paper") or "")[:200]
+        paper = papers_svc.get_paper(_store(request), paper_id) if paper_id else None
+        if paper is None:
+            raise Refused(_error(request, 404, f"no paper with id {paper_id[:100]}"))
+        return PaperAction(user, form, paper)
+
+    return dependency
+
+
+VoteAction = Annotated[PaperAction, Depends(paper_action("vote"))]
+WriteAction = Annotated[PaperAction, Depends(paper_action("write"))]
+CommentAction = Annotated[PaperAction, Depends(paper_action("comment"))]
 
 
 @router.post("/vote")
-async def vote(request: Request):
-    got = await _paper_action(request, "vote")
-    if isinstance(got, Response):
-        return got
-    user, form, paper = got
-    await _run(community.vote, _store(request), user, paper.id, form.get("on", "1") == "1")
+async def vote(request: Request, act: VoteAction):
+    await _run(community.vote, _store(request), act.user, act.paper.id, act.form.get("on", "1") == "1")
     if "hx-request" in request.headers:
-        return _fragment(request, "vote_button", paper, _card_state(request, [paper]))
-    return _back(request, form)
+        return _fragment(request, "vote_button", act.paper, _card_state(request, [act.paper]))
+    return _back(request, act.form)
 
 
 @router.post("/rate")
-async def rate(request: Request):
-    got = await _paper_action(request, "vote")
-    if isinstance(got, Response):
-        return got
-    user, form, paper = got
+async def rate(request: Request, act: VoteAction):
     try:
-        value = int(form.get("value", "0"))
-        community.rate(_store(request), user, paper.id, value)
+        value = int(act.form.get("value", "0"))
+        community.rate(_store(request), act.user, act.paper.id, value)
     except (ValueError, AccountError):
         return _error(request, 400, "a rating is 1, -1 or 0")
     if "hx-request" in request.headers:
-        return _fragment(request, "rating_buttons", paper, _card_state(request, [paper]))
-    return _back(request, form)
+        return _fragment(request, "rating_buttons", act.paper, _card_state(request, [act.paper]))
+    return _back(request, act.form)
 
 
 @router.post("/collect")
-async def collect(request: Request):
+async def collect(request: Request, act: WriteAction):
     """Add a paper to one of the user's collections, or remove it (``action=remove``)."""
-    got = await _paper_action(request, "write")
-    if isinstance(got, Response):
-        return got
-    user, form, paper = got
     store = _store(request)
     try:
-        coll = coll_svc.owned(store, user, int(form.get("collection", "")))
+        coll = coll_svc.owned(store, act.user, int(act.form.get("collection", "")))
     except ValueError:
         coll = None
     if coll is None:
         return _error(request, 404, "no such collection")
-    if form.get("action") == "remove":
-        coll_svc.remove_paper(store, coll, paper.id)
+    if act.form.get("action") == "remove":
+        coll_svc.remove_paper(store, coll, act.paper.id)
     else:
-        coll_svc.add_paper(store, coll, paper.id)
+        coll_svc.add_paper(store, coll, act.paper.id)
     if "hx-request" in request.headers:
-        return _fragment(request, "collect_menu", paper, _card_state(request, [paper]))
-    return _back(request, form)
+        return _fragment(request, "collect_menu", act.paper, _card_state(request, [act.paper]))
+    return _back(request, act.form)
 
 
 # -- collections --------------------------------------------------------------------------------------------
@@ -737,18 +777,14 @@ async def follow(request: Request):
 
 # -- comments -----------------------------------------------------------------------------------------------
 @router.post("/comments")
-async def add_comment(request: Request):
-    got = await _paper_action(request, "comment")
-    if isinstance(got, Response):
-        return got
-    user, form, paper = got
-    if not user.verified:
+async def add_comment(request: Request, act: CommentAction):
+    if not act.user.verified:
         return _error(request, 403, "confirm your email address before commenting")
     try:
-        community.add_comment(_store(request), user, paper.id, form.get("body", ""))
+        community.add_comment(_store(request), act.user, act.paper.id, act.form.get("body", ""))
     except AccountError as err:
         return _error(request, 400, err.message)
-    return _back(request, form)
+    return _back(request, act.form)
 
 
 @router.post("/comments/{pk}/{action}")

@@ -6,8 +6,11 @@ JSON API). Errors are JSON ``{"detail": ...}`` with a 4xx status for API routes,
 """
 from __future__ import annotations
 
+import logging
+import re
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import unquote_plus
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -17,6 +20,40 @@ from paperwire.settings import Settings, load_settings
 from paperwire.store import Store
 
 HERE = Path(__file__).parent
+SECRET_PARAMS = {"token", "key", "secret", "password", "api_key", "access_token"}  # query values never logged
+SECRET_PATH = re.compile(r"(/digest/(?:confirm|unsubscribe|preferences)/)[^/]+")  # the digest's links: a token
+
+
+def redact(target: str) -> str:
+    """A request target (path and query) with its secrets replaced by ``***``: the values of the query
+    parameters in ``SECRET_PARAMS`` (the email-verification and password-reset links) and the token
+    path segment of the digest's links (``SECRET_PATH``)."""
+    path, sep, query = target.partition("?")
+    path = SECRET_PATH.sub(r"\1***", path)
+    if sep:
+        parts = []
+        for part in query.split("&"):
+            name, eq, _value = part.partition("=")
+            parts.append(f"{name}=***" if eq and unquote_plus(name).strip().lower() in SECRET_PARAMS else part)
+        query = "&".join(parts)
+    return path + sep + query
+
+
+class RedactSecrets(logging.Filter):
+    """On ``uvicorn.access``: the request line of each record goes through :func:`redact`, so links that
+    carry a token (verification, password reset, digest) never reach the access log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) and "/" in a else a for a in record.args)
+        return True
+
+
+def redact_access_log() -> None:
+    """Install :class:`RedactSecrets` on uvicorn's access logger (once per process)."""
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactSecrets) for f in access.filters):
+        access.addFilter(RedactSecrets())
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None, scheduler: bool = False) -> FastAPI:
@@ -29,6 +66,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     from paperwire.web.digest import router as digest
     from paperwire.web.feeds import router as feeds
     from paperwire.web.pages import router as pages
+    from paperwire.web.recommend import api_router as recommend_api
+    from paperwire.web.recommend import router as recommend_pages
 
     settings = settings or load_settings()
     store = store or Store.open(settings.resolved_database_url, upgrade=True)
@@ -49,6 +88,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
                   lifespan=lifespan)  # fmt: skip
     app.state.settings = settings
     app.state.store = store
+    redact_access_log()
+    if settings.trusted_proxies:  # X-Forwarded-For/-Proto from these peers only (PAPERWIRE_TRUSTED_PROXIES)
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.get("/healthz", include_in_schema=False)
@@ -59,6 +103,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     app.include_router(hf_api)
     app.include_router(feeds)
     app.include_router(accounts)
+    app.include_router(recommend_pages)
+    app.include_router(recommend_api)
     app.include_router(digest)
     app.include_router(pages)  # last: its catch-all routes must not shadow the API
     return app

@@ -1,0 +1,283 @@
+"""Sparse TF-IDF term features of papers (1–2-grams), for the per-user recommendation model, the
+"matches: …" reasons and the TF-IDF half of related papers.
+
+Terms are hashed into a fixed number of columns (scikit-learn's ``HashingVectorizer``), so there is no
+vocabulary to fit: a new paper's row is computed on its own, and the document frequencies behind the
+IDF weights are plain column counts that grow with each ingest. Columns that are too rare (fewer than
+``min_df`` papers) or too common (more than ``max_df`` of them) get weight 0, as arxiv-sanity's
+vocabulary does. The rows of the whole corpus are cached in a file beside the database and brought up
+to date incrementally (new or updated papers only); the file is a cache and can always be deleted.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+import weakref
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, HashingVectorizer
+
+from paperwire.store import Store
+from paperwire.store import schema as t
+
+log = logging.getLogger(__name__)
+
+N_FEATURES = 2**20
+TOKEN = r"(?u)\b[^\W\d_][\w-]*\w\b"  # words of 2+ characters that start with a letter (keeps "gpt-4", "3d" no)
+MIN_DF = 3
+MAX_DF = 0.1
+BATCH = 5_000
+
+
+def _hasher() -> HashingVectorizer:
+    return HashingVectorizer(
+        n_features=N_FEATURES, ngram_range=(1, 2), stop_words="english", token_pattern=TOKEN, lowercase=True,
+        strip_accents="unicode", alternate_sign=False, norm=None, dtype=np.float32,
+    )  # fmt: skip
+
+
+_HASHER = _hasher()
+_ANALYZE = _HASHER.build_analyzer()
+
+
+def paper_terms_text(title: str, summary: str) -> str:
+    """The text whose terms represent a paper: the title counts twice (it is the densest summary)."""
+    return f"{title} {title} {summary or ''}"
+
+
+def counts(texts: list[str]) -> sp.csr_matrix:
+    """Raw term counts, one row per text (float32, hashed columns)."""
+    return _HASHER.transform(texts).tocsr()
+
+
+def analyze(text: str) -> list[str]:
+    """The terms (unigrams and bigrams) of ``text`` as the features see them."""
+    return _ANALYZE(text)
+
+
+def column_of(term: str) -> int:
+    """The hashed column of one term (the same the vectorizer gives it)."""
+    from sklearn.utils import murmurhash3_32
+
+    return abs(int(murmurhash3_32(term, seed=0))) % N_FEATURES
+
+
+@dataclass
+class TermWeights:
+    """IDF weights from document frequencies; rare and very common columns weigh 0."""
+
+    idf: np.ndarray  # float32 (N_FEATURES,)
+    n_docs: int
+
+    @classmethod
+    def from_counts(cls, matrix: sp.csr_matrix, *, min_df: int = MIN_DF, max_df: float = MAX_DF) -> "TermWeights":
+        df = np.bincount(matrix.indices, minlength=matrix.shape[1]).astype(np.float64)
+        return cls.from_df(df, matrix.shape[0], min_df=min_df, max_df=max_df)
+
+    @classmethod
+    def from_df(cls, df: np.ndarray, n_docs: int, *, min_df: int = MIN_DF, max_df: float = MAX_DF) -> "TermWeights":
+        idf = np.log((1.0 + n_docs) / (1.0 + df)) + 1.0  # scikit-learn's smoothed IDF
+        # in a small corpus (tests, a new instance) the "too common" cut would remove whole topics
+        keep = (df >= min(min_df, max(1, n_docs // 50))) & (df <= max(max_df * n_docs, 50))
+        return cls(np.where(keep, idf, 0.0).astype(np.float32), int(n_docs))
+
+    def transform(self, raw: sp.csr_matrix) -> sp.csr_matrix:
+        """Sublinear tf × idf, rows scaled to unit length (zero rows stay zero)."""
+        out = raw.astype(np.float32, copy=True).tocsr()
+        np.log1p(out.data, out=out.data)
+        out = out @ sp.diags(self.idf)
+        out = out.tocsr()
+        out.eliminate_zeros()
+        norms = np.sqrt(np.asarray(out.multiply(out).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        return (sp.diags(1.0 / norms).astype(np.float32) @ out).tocsr()
+
+
+def features(texts: list[str], weights: TermWeights | None = None) -> tuple[sp.csr_matrix, TermWeights]:
+    """TF-IDF rows of ``texts`` (weights fitted on them unless given)."""
+    raw = counts(texts)
+    weights = weights or TermWeights.from_counts(raw)
+    return weights.transform(raw), weights
+
+
+def top_terms(text: str, weights_by_column: np.ndarray, k: int = 3) -> list[str]:
+    """The ``k`` terms of ``text`` whose columns weigh most in ``weights_by_column`` (positive only);
+    a bigram hides the unigrams inside it, so "diffusion model" is not followed by "diffusion"."""
+    scored: dict[str, float] = {}
+    for term in set(analyze(text)):
+        w = float(weights_by_column[column_of(term)])
+        if w > 0:
+            scored[term] = w
+    chosen: list[str] = []
+    for term in sorted(scored, key=lambda s: (-scored[s], s)):
+        words = set(term.split())
+        if any(words <= set(c.split()) or set(c.split()) <= words for c in chosen):
+            continue
+        chosen.append(term)
+        if len(chosen) == k:
+            break
+    return chosen
+
+
+# -- the corpus matrix, cached beside the database ------------------------------------------------------
+@dataclass
+class TermIndex:
+    pks: np.ndarray  # int64 ascending
+    updated: np.ndarray  # float64 epoch seconds of papers.updated/published when the row was computed
+    raw: sp.csr_matrix  # counts, rows aligned with pks
+    weights: TermWeights
+    matrix: sp.csr_matrix  # TF-IDF rows, unit length
+    _signature: tuple = field(default=(), repr=False)
+
+    def __len__(self) -> int:
+        return len(self.pks)
+
+    def rows_of(self, pks) -> np.ndarray:
+        pks = np.asarray(pks, dtype=np.int64)
+        if not len(self.pks) or not len(pks):
+            return np.zeros(0, dtype=np.int64)
+        at = np.clip(np.searchsorted(self.pks, pks), 0, len(self.pks) - 1)
+        return at[self.pks[at] == pks]
+
+
+def _signature(conn) -> tuple:
+    p = t.papers.c
+    from sqlalchemy import func, select
+
+    n, top, last = conn.execute(select(func.count(), func.max(p.pk), func.max(p.updated))).one()
+    return (int(n), top, str(last))
+
+
+def _stamp(updated, published) -> float:
+    when = updated or published
+    return when.timestamp() if when is not None else 0.0
+
+
+def cache_path(store: Store, data_dir: Path) -> Path:
+    database = store.engine.url.database if store.dialect == "sqlite" else None
+    if database and database != ":memory:":
+        return Path(database).resolve().with_suffix(".terms.npz")
+    url = store.engine.url  # the schema (search_path option) is part of which corpus this is
+    tag = hashlib.blake2b(url.render_as_string(hide_password=True).encode(), digest_size=4).hexdigest()
+    return Path(data_dir) / f"{url.host}-{url.database}-{tag}.terms.npz"
+
+
+def _read(path: Path):
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            raw = sp.csr_matrix((f["data"], f["indices"], f["indptr"]), shape=tuple(f["shape"]))
+            if raw.shape[1] != N_FEATURES or f["version"][0] != 1:
+                return None
+            return f["pks"].astype(np.int64), f["updated"].astype(np.float64), raw
+    except (OSError, KeyError, ValueError) as err:
+        log.info("term cache %s unreadable (%s); rebuilding", path, err)
+        return None
+
+
+def _write(path: Path, pks: np.ndarray, updated: np.ndarray, raw: sp.csr_matrix) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez(tmp, pks=pks, updated=updated, data=raw.data, indices=raw.indices, indptr=raw.indptr,
+             shape=np.array(raw.shape), version=np.array([1]))  # fmt: skip
+    tmp.replace(path)
+
+
+def build(store: Store, path: Path | None, *, previous: TermIndex | None = None, progress=None) -> TermIndex:
+    """Bring the corpus matrix up to date: rows for new or changed papers only (from ``previous`` or
+    the cache file), rows of deleted papers dropped; saved to ``path`` when one is given."""
+    from sqlalchemy import select
+
+    p = t.papers.c
+    with store.engine.connect() as conn:
+        sig = _signature(conn)
+        current = conn.execute(select(p.pk, p.updated, p.published).order_by(p.pk)).all()
+    pks = np.array([r[0] for r in current], dtype=np.int64)
+    stamps = np.array([_stamp(r[1], r[2]) for r in current], dtype=np.float64)
+    old = (previous.pks, previous.updated, previous.raw) if previous is not None else (_read(path) if path and path.exists() else None)
+    raw = sp.csr_matrix((len(pks), N_FEATURES), dtype=np.float32)
+    todo = np.ones(len(pks), dtype=bool)
+    if old is not None:
+        old_pks, old_stamps, old_raw = old
+        at = np.clip(np.searchsorted(old_pks, pks), 0, max(0, len(old_pks) - 1))
+        same = (old_pks[at] == pks) & (old_stamps[at] == stamps) if len(old_pks) else np.zeros(len(pks), bool)
+        todo = ~same
+        keep_rows = np.flatnonzero(same)
+        # rows kept from the old matrix, placed by a selection matrix (no Python loop over rows)
+        pick = sp.csr_matrix((np.ones(len(keep_rows), np.float32), (keep_rows, at[keep_rows])), shape=(len(pks), old_raw.shape[0]))
+        raw = (pick @ old_raw).tocsr()
+    changed = np.flatnonzero(todo)
+    if len(changed):
+        parts = [raw]
+        fresh_rows = []
+        title_of = {}
+        with store.engine.connect() as conn:
+            for start in range(0, len(changed), BATCH):
+                chunk = pks[changed[start : start + BATCH]].tolist()
+                rows = conn.execute(select(p.pk, p.title, p.summary).where(p.pk.in_(chunk))).all()
+                title_of = {pk: paper_terms_text(title, summary) for pk, title, summary in rows}
+                block = counts([title_of.get(pk, "") for pk in chunk])
+                fresh_rows.append((changed[start : start + BATCH], block))
+                if progress:
+                    progress(len(chunk))
+        for rows, block in fresh_rows:
+            place = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, np.arange(len(rows)))), shape=(len(pks), block.shape[0]))
+            parts.append((place @ block).tocsr())
+        raw = sum(parts[1:], parts[0]).tocsr()
+        if path is not None:
+            _write(path, pks, stamps, raw)
+    weights = TermWeights.from_counts(raw) if len(pks) else TermWeights(np.zeros(N_FEATURES, np.float32), 0)
+    return TermIndex(pks, stamps, raw, weights, weights.transform(raw), _signature=sig)
+
+
+_indexes: "weakref.WeakKeyDictionary[Store, TermIndex]" = weakref.WeakKeyDictionary()
+_paths: "weakref.WeakKeyDictionary[Store, Path]" = weakref.WeakKeyDictionary()
+_checked: dict[int, float] = {}
+_lock = threading.Lock()
+SIGNATURE_TTL = 5.0
+
+
+def configure(store: Store, path: Path | None) -> None:
+    with _lock:
+        if path is not None:
+            _paths[store] = path
+
+
+def index_for(store: Store) -> TermIndex:
+    """This process's term index of ``store``, refreshed (incrementally) when papers changed."""
+    key = id(store)
+    with _lock:
+        cached = _indexes.get(store)
+        if cached is not None and time.monotonic() - _checked.get(key, 0.0) < SIGNATURE_TTL:
+            return cached
+    with store.engine.connect() as conn:
+        sig = _signature(conn)
+    if cached is not None and cached._signature == sig:
+        with _lock:
+            _checked[key] = time.monotonic()
+        return cached
+    with _lock:  # one refresh at a time per process
+        cached = _indexes.get(store)
+        if cached is None or cached._signature != sig:
+            path = _paths.get(store)
+            if path is None:
+                from paperwire.settings import load_settings
+
+                path = _paths[store] = cache_path(store, load_settings().data_dir)
+            cached = build(store, path, previous=cached)
+            _indexes[store] = cached
+        _checked[key] = time.monotonic()
+        return cached
+
+
+def forget(store: Store) -> None:
+    with _lock:
+        _indexes.pop(store, None)
+
+
+__all__ = ["TermIndex", "TermWeights", "analyze", "build", "column_of", "counts", "features", "index_for",
+           "paper_terms_text", "top_terms"]  # fmt: skip
