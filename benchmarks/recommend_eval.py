@@ -458,7 +458,7 @@ def speed(papers: list[dict], params: rec.ContentParams, repeats: int = 5) -> No
 
 
 # -- tuning ----------------------------------------------------------------------------------------------
-GRID = [("logistic", C, ew) for C in (0.3, 1.0, 3.0, 10.0) for ew in (0.0, 0.5, 1.0)] + \
+GRID = [("logistic", C, ew) for C in (0.3, 1.0, 3.0, 10.0) for ew in (0.0, 0.25, 0.5, 1.0)] + \
        [("hinge", C, ew) for C in (0.1, 1.0) for ew in (0.0, 0.5)]  # fmt: skip
 GRID_BLEND = (0.3, 0.4, 0.5, 0.6, 0.7)
 

@@ -16,6 +16,7 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -105,12 +106,14 @@ def features(texts: list[str], weights: TermWeights | None = None) -> tuple[sp.c
     return weights.transform(raw), weights
 
 
-def top_terms(text: str, weights_by_column: np.ndarray, k: int = 3) -> list[str]:
-    """The ``k`` terms of ``text`` whose columns weigh most in ``weights_by_column`` (positive only);
-    a bigram hides the unigrams inside it, so "diffusion model" is not followed by "diffusion"."""
+def top_terms(text: str, weights_by_column, k: int = 3) -> list[str]:
+    """The ``k`` terms of ``text`` whose columns weigh most in ``weights_by_column`` (an array over all
+    columns, or a dict column -> weight; positive only); a bigram hides the unigrams inside it, so
+    "diffusion model" is not followed by "diffusion"."""
+    get = weights_by_column.get if isinstance(weights_by_column, dict) else weights_by_column.__getitem__
     scored: dict[str, float] = {}
     for term in set(analyze(text)):
-        w = float(weights_by_column[column_of(term)])
+        w = float(get(column_of(term)) or 0.0)
         if w > 0:
             scored[term] = w
     chosen: list[str] = []
@@ -132,7 +135,17 @@ class TermIndex:
     raw: sp.csr_matrix  # counts, rows aligned with pks
     weights: TermWeights
     matrix: sp.csr_matrix  # TF-IDF rows, unit length
+    published: np.ndarray = field(default_factory=lambda: np.zeros(0))  # UTC epoch seconds, aligned with pks
     _signature: tuple = field(default=(), repr=False)
+
+    def published_between(self, since: datetime | None, until: datetime | None) -> np.ndarray:
+        """The pks published in [since, until), ascending (from memory: no database query)."""
+        keep = np.ones(len(self.pks), dtype=bool)
+        if since is not None:
+            keep &= self.published >= utc_seconds(since)
+        if until is not None:
+            keep &= self.published < utc_seconds(until)
+        return self.pks[keep]
 
     def __len__(self) -> int:
         return len(self.pks)
@@ -151,6 +164,11 @@ def _signature(conn) -> tuple:
 
     n, top, last = conn.execute(select(func.count(), func.max(p.pk), func.max(p.updated))).one()
     return (int(n), top, str(last))
+
+
+def utc_seconds(when: datetime) -> float:
+    """Epoch seconds of a naive UTC datetime (as the store keeps them)."""
+    return when.replace(tzinfo=timezone.utc).timestamp()
 
 
 def _stamp(updated, published) -> float:
@@ -198,6 +216,7 @@ def build(store: Store, path: Path | None, *, previous: TermIndex | None = None,
         current = conn.execute(select(p.pk, p.updated, p.published).order_by(p.pk)).all()
     pks = np.array([r[0] for r in current], dtype=np.int64)
     stamps = np.array([_stamp(r[1], r[2]) for r in current], dtype=np.float64)
+    published = np.array([utc_seconds(r[2]) if r[2] is not None else 0.0 for r in current], dtype=np.float64)
     old = (previous.pks, previous.updated, previous.raw) if previous is not None else (_read(path) if path and path.exists() else None)
     raw = sp.csr_matrix((len(pks), N_FEATURES), dtype=np.float32)
     todo = np.ones(len(pks), dtype=bool)
@@ -231,7 +250,7 @@ def build(store: Store, path: Path | None, *, previous: TermIndex | None = None,
         if path is not None:
             _write(path, pks, stamps, raw)
     weights = TermWeights.from_counts(raw) if len(pks) else TermWeights(np.zeros(N_FEATURES, np.float32), 0)
-    return TermIndex(pks, stamps, raw, weights, weights.transform(raw), _signature=sig)
+    return TermIndex(pks, stamps, raw, weights, weights.transform(raw), published, _signature=sig)
 
 
 _indexes: "weakref.WeakKeyDictionary[Store, TermIndex]" = weakref.WeakKeyDictionary()

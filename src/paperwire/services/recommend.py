@@ -315,66 +315,85 @@ def recommend(store: Store, user: User | int, *, since: datetime | None = None, 
         return Recommendations([], "none", since, until)
     corpus = _corpus(store, embedder)
     fitted = user_model(store, user_pk, prof, corpus, allow_fit=allow_fit)
-    cand = db.candidate_pks(store, since, until, category)
     seen = set(prof.positives) | prof.negatives
     if exclude:
         seen |= set(account_db.paper_pks(store, list(exclude)).values())
-    cand = np.array([pk for pk in cand.tolist() if pk not in seen], dtype=np.int64)
-    cand, X, E = corpus.features(cand)
+    cand = db.candidate_pks(store, since, until, category) if category else corpus.terms.published_between(since, until)
+    cand = cand[~np.isin(cand, np.fromiter(seen, dtype=np.int64, count=len(seen)))]
+    cand, rows = corpus.rows(cand)
     result = Recommendations([], fitted.model.kind, since, until, len(prof.positives), len(prof.negatives))
     if not len(cand):
         return result
-    content = np.asarray(fitted.model.score(X, E), dtype=np.float64)
+    content = _content_scores(corpus, fitted.model, cand, rows)
     collab = _collaborative(store, user_pk, prof, cand)
     cf_scores = collab[0] if collab is not None else None
     total = np.asarray(model_lib.blend(content, cf_scores), dtype=np.float64)
     result.collaborative = collab is not None
     want = offset + limit
     pool = np.argsort(-total, kind="stable")[: max(want * POOL, want)]
-    dense = E[pool] if E is not None else X[pool]  # similarity for diversity: embeddings, else terms
-    order = [int(pool[i]) for i in mmr(total[pool], dense, want, trade_off=diversity)][offset:]
-    papers = db.papers_by_pk(store, [int(cand[i]) for i in order])
-    evidence = _Explainer(store, fitted, corpus, content, cf_scores, collab[1] if collab is not None else None, E)
-    for i in order:
-        paper = papers.get(int(cand[i]))
+    X_pool, E_pool = corpus.terms.matrix[rows[pool]], corpus.dense(cand[pool])
+    similarity = E_pool if E_pool is not None else X_pool  # for diversity: embeddings, else terms
+    picked = mmr(total[pool], similarity, want, trade_off=diversity)[offset:]
+    chosen = [int(cand[pool[i]]) for i in picked]
+    papers = db.papers_by_pk(store, chosen)
+    explain = _Explainer(store, fitted, corpus, content[pool], None if cf_scores is None else cf_scores[pool],
+                         None if collab is None else collab[1][pool], E_pool, X_pool, chosen)  # fmt: skip
+    for i in picked:
+        paper = papers.get(int(cand[pool[i]]))
         if paper is not None:
-            result.items.append(Recommendation(paper, float(total[i]), evidence.line(i, cand, X)))
+            result.items.append(Recommendation(paper, float(total[pool[i]]), explain.line(i, paper)))
     return result
 
 
-class _Explainer:
-    """Builds each recommended paper's reason from the parts of its score."""
+FULL_SCAN_SHARE = 0.2  # above this share of the corpus, score every row at once instead of slicing rows
 
-    def __init__(self, store: Store, fitted: Fitted, corpus: _Corpus, content, cf, because, E):
-        self.store, self.fitted, self.corpus, self.E = store, fitted, corpus, E
+
+def _content_scores(corpus: _Corpus, model: model_lib.ContentModel, cand: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The content model's score of each candidate. A large candidate set is scored by two products
+    over the whole corpus (no copy of 75k sparse rows and dense vectors); a small one row by row."""
+    T, V = corpus.terms, corpus.vectors
+    if len(rows) <= FULL_SCAN_SHARE * len(T):
+        return np.asarray(model.score(T.matrix[rows], corpus.dense(cand)), dtype=np.float64)
+    out = np.asarray(T.matrix @ model.w_terms, dtype=np.float64)[rows] + model.bias
+    if V is not None and len(V) and len(model.w_embed):
+        dense = np.asarray(V.matrix @ model.w_embed, dtype=np.float64)
+        at = np.clip(np.searchsorted(V.pks, cand), 0, len(V.pks) - 1)
+        has = V.pks[at] == cand
+        out[has] += dense[at[has]]
+    return out
+
+
+class _Explainer:
+    """Builds each recommended paper's reason from the parts of its score (rows of the MMR pool)."""
+
+    def __init__(self, store: Store, fitted: Fitted, corpus: _Corpus, content, cf, because, E, X, chosen: list[int]):
+        self.fitted, self.E, self.X = fitted, E, X
         self.zc = model_lib.zscore(content)
         self.zf = model_lib.zscore(cf) * blend_weight() if cf is not None else None
         self.because = because
-        liked = fitted.positives
-        self.liked_pks = liked
-        self.liked_E = corpus.dense(liked) if len(liked) else None
-        self.titles: dict[int, str] = {}
+        self.liked_pks = fitted.positives
+        self.liked_E = corpus.dense(fitted.positives) if len(fitted.positives) else None
+        self.liked_E = self.liked_E if self.liked_E is not None and np.any(self.liked_E) else None
+        wanted = set(chosen)
+        if self.liked_E is not None:
+            wanted |= set(fitted.positives.tolist())
+        if because is not None:
+            wanted |= {int(b) for b in because if b >= 0}
+        self.titles = {pk: title for pk, (title, _summary) in db.texts_by_pk(store, sorted(wanted)).items()}
 
-    def _title(self, pk: int) -> str:
-        if pk not in self.titles:
-            self.titles.update({k: v[0] for k, v in db.texts_by_pk(self.store, [pk]).items()})
-        return self.titles.get(pk, "")
-
-    def line(self, i: int, cand: np.ndarray, X: sp.csr_matrix) -> str:
+    def line(self, i: int, paper: Paper) -> str:
         liked: list[tuple[str, float]] = []
-        if self.liked_E is not None and self.E is not None and len(self.liked_pks):
+        if self.liked_E is not None and self.E is not None:
             sims = self.liked_E @ self.E[i]
             for j in np.argsort(-sims)[:2]:
-                liked.append((self._title(int(self.liked_pks[j])), float(sims[j])))
-        row = X[i]
-        contrib = np.zeros(term_index.N_FEATURES, dtype=np.float32)
-        contrib[row.indices] = row.data * self.fitted.model.w_terms[row.indices]
-        text = db.texts_by_pk(self.store, [int(cand[i])]).get(int(cand[i]), ("", ""))
-        words = term_index.top_terms(term_index.paper_terms_text(*text), contrib, k=3)
+                liked.append((self.titles.get(int(self.liked_pks[j]), ""), float(sims[j])))
+        row = self.X[i]
+        contrib = dict(zip(row.indices.tolist(), (row.data * self.fitted.model.w_terms[row.indices]).tolist()))
+        words = term_index.top_terms(term_index.paper_terms_text(paper.title, paper.summary), contrib, k=3)
         cf_part = float(self.zf[i]) if self.zf is not None else 0.0
         cf_title = None
         if self.because is not None and self.because[i] >= 0 and cf_part > 0:
-            cf_title = self._title(int(self.because[i]))
+            cf_title = self.titles.get(int(self.because[i]))
         return reason(Evidence(content=float(self.zc[i]), collaborative=cf_part, collaborative_title=cf_title,
                                liked=tuple(liked), terms=tuple(words), from_interests=self.fitted.from_interests))  # fmt: skip
 
