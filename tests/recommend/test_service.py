@@ -169,3 +169,18 @@ def test_the_list_is_diverse_not_near_copies(corpus, make_user):
     rate(corpus, user, ids_of("speech", range(0, 4)) + ids_of("robots", range(0, 4)))
     found = rec.recommend(corpus, user, limit=6, days=10)
     assert set(topics(found)) == {"speech", "robots"}
+
+
+def test_an_inactive_user_gets_the_centroid_model_and_an_active_one_a_refit(corpus, make_user):
+    from sqlalchemy import update
+
+    from paperwire.store.schema_accounts import ratings
+
+    idle, busy = make_user(), make_user()
+    rate(corpus, idle, ids_of("robots", range(0, 6)))
+    rate(corpus, busy, ids_of("robots", range(0, 6)))
+    with corpus.transaction() as conn:  # the idle reader's signals are years old
+        conn.execute(update(ratings).where(ratings.c.user_pk == idle.pk).values(updated_at=datetime(2000, 1, 1)))
+    assert rec.recommend(corpus, idle, days=10, active_days=30).model == "centroid"
+    assert rec.recommend(corpus, busy, days=10, active_days=30).model == "linear"
+    assert rec.recommend(corpus, idle, days=10).model == "linear"  # asking for the list always refits

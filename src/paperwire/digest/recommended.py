@@ -18,9 +18,9 @@ def recommended_section(request: SectionRequest) -> Section | None:
     from paperwire.services import recommend
     from paperwire.settings import load_settings
 
-    active = recommend.active_since(request.store, user_pk, load_settings().recommend_active_days)
     found = recommend.recommend(request.store, user_pk, since=request.start, until=request.end, limit=RECOMMENDED_N,
-                                exclude=request.sent | request.exclude, allow_fit=active)  # fmt: skip
+                                exclude=request.sent | request.exclude,
+                                active_days=load_settings().recommend_active_days)  # fmt: skip
     if not found.items:
         return None
     return Section("recommendations", "Recommended for you", tuple(r.paper for r in found.items),

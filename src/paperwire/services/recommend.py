@@ -10,8 +10,8 @@ process until those signals change — refitting takes ~0.1 s, so a new rating s
 The collaborative part (item-to-item co-occurrence in every reader's positive signals) is read from
 the database at most every :data:`COSAVE_TTL` seconds, and at once after an account is deleted; a
 reason never names another reader. Heavy work (fitting) happens only for users active in the last
-``recommend_active_days`` days or when the user asks; the digest of an inactive user uses the cheap
-centroid model.
+``recommend_active_days`` days (``active_days``) or when the user asks; the digest of an inactive
+user uses the cheap centroid model.
 """
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ from paperwire.store import Paper, Store
 from paperwire.store import accounts as account_db
 from paperwire.store import signals as db
 from paperwire.store.accounts import User
+from paperwire.store.store import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -303,9 +304,11 @@ def window(store: Store, since: datetime | None, until: datetime | None, days: i
 def recommend(store: Store, user: User | int, *, since: datetime | None = None, until: datetime | None = None,
               days: int | None = None, category: str | None = None, limit: int = 20, offset: int = 0,
               exclude: set[str] | frozenset[str] = frozenset(), embedder: Embedder | None = None,
-              allow_fit: bool = True, diversity: float = 0.75) -> Recommendations:  # fmt: skip
+              active_days: int | None = None, diversity: float = 0.75) -> Recommendations:  # fmt: skip
     """Recent papers for the user, best first, diverse (MMR), each with a one-line reason. Papers the user
-    already rated, saved or upvoted and the ids in ``exclude`` (e.g. sent in an earlier digest) are left out."""
+    already rated, saved or upvoted and the ids in ``exclude`` (e.g. sent in an earlier digest) are left out.
+    With ``active_days``, a user whose newest signal is older than that gets no refit (the cached model
+    or the cheap centroid one)."""
     user_pk = user if isinstance(user, int) else user.pk
     limit = max(0, min(int(limit), MAX_LIMIT))
     offset = max(0, min(int(offset), 1000))
@@ -314,6 +317,8 @@ def recommend(store: Store, user: User | int, *, since: datetime | None = None, 
     if prof.empty:
         return Recommendations([], "none", since, until)
     corpus = _corpus(store, embedder)
+    allow_fit = active_days is None or (prof.last_active is not None
+                                        and prof.last_active >= utcnow() - timedelta(days=active_days))  # fmt: skip
     fitted = user_model(store, user_pk, prof, corpus, allow_fit=allow_fit)
     seen = set(prof.positives) | prof.negatives
     if exclude:
@@ -456,11 +461,3 @@ def to_rate(store: Store, user: User, *, limit: int = 10, days: int = 90, embedd
     picked = pick_to_rate(scores, dense, limit)
     papers = db.papers_by_pk(store, [int(cand[i]) for i in picked])
     return [papers[int(cand[i])] for i in picked if int(cand[i]) in papers]
-
-
-def active_since(store: Store, user_pk: int, days: int) -> bool:
-    """Whether the user gave a signal in the last ``days`` days."""
-    last = db.last_activity(store, [user_pk]).get(user_pk)
-    from paperwire.store.store import utcnow
-
-    return last is not None and last >= utcnow() - timedelta(days=days)

@@ -58,21 +58,6 @@ def positive_pairs(store: Store) -> np.ndarray:
     return np.unique(np.asarray(rows, dtype=np.int64), axis=0)
 
 
-def last_activity(store: Store, user_pks: list[int] | None = None) -> dict[int, datetime]:
-    """The newest signal of each user (who rated, saved or voted when)."""
-    query = union_all(
-        select(ratings.c.user_pk.label("u"), func.max(ratings.c.updated_at).label("at")).group_by(ratings.c.user_pk),
-        select(collections.c.user_pk.label("u"), func.max(collection_items.c.added_at).label("at"))
-        .join(collections, collections.c.pk == collection_items.c.collection_pk).group_by(collections.c.user_pk),
-        select(votes.c.user_pk.label("u"), func.max(votes.c.created_at).label("at")).group_by(votes.c.user_pk),
-    ).subquery()
-    q = select(query.c.u, func.max(query.c.at)).group_by(query.c.u)
-    if user_pks is not None:
-        q = q.where(query.c.u.in_(user_pks))
-    with store.engine.connect() as conn:
-        return {int(u): at for u, at in conn.execute(q)}
-
-
 def get_interests(store: Store, user_pk: int) -> str:
     with store.engine.connect() as conn:
         return conn.execute(select(user_interests.c.text).where(user_interests.c.user_pk == user_pk)).scalar() or ""
