@@ -113,12 +113,13 @@ class _Corpus:
 
     def rows(self, pks) -> tuple[np.ndarray, np.ndarray]:
         """(pks that have term rows, their rows), in the order given."""
-        pks = np.asarray(pks, dtype=np.int64)
-        if not len(pks) or not len(self.terms):
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        at = np.clip(np.searchsorted(self.terms.pks, pks), 0, len(self.terms.pks) - 1)
-        ok = self.terms.pks[at] == pks
-        return pks[ok], at[ok]
+        rows = self.terms.rows_of(pks)
+        return self.terms.pks[rows], rows
+
+    def _embedded(self, pks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(mask of ``pks`` that have a vector, their rows in the vector index)."""
+        rows = self.vectors.rows_of(pks)
+        return np.isin(pks, self.vectors.pks[rows]), rows
 
     def dense(self, pks: np.ndarray) -> np.ndarray | None:
         """Embedding rows for ``pks`` (zeros for papers not embedded yet), or None without embeddings."""
@@ -126,9 +127,8 @@ class _Corpus:
             return None
         out = np.zeros((len(pks), self.vectors.dim), dtype=np.float32)
         if len(pks):
-            at = np.clip(np.searchsorted(self.vectors.pks, pks), 0, len(self.vectors.pks) - 1)
-            ok = self.vectors.pks[at] == pks
-            out[ok] = self.vectors.matrix[at[ok]]
+            has, rows = self._embedded(pks)
+            out[has] = self.vectors.matrix[rows]
         return out
 
     def features(self, pks) -> tuple[np.ndarray, sp.csr_matrix, np.ndarray | None]:
@@ -361,10 +361,8 @@ def _content_scores(corpus: _Corpus, model: model_lib.ContentModel, cand: np.nda
         return np.asarray(model.score(T.matrix[rows], corpus.dense(cand)), dtype=np.float64)
     out = np.asarray(T.matrix @ model.w_terms, dtype=np.float64)[rows] + model.bias
     if V is not None and len(V) and len(model.w_embed):
-        dense = np.asarray(V.matrix @ model.w_embed, dtype=np.float64)
-        at = np.clip(np.searchsorted(V.pks, cand), 0, len(V.pks) - 1)
-        has = V.pks[at] == cand
-        out[has] += dense[at[has]]
+        has, vrows = corpus._embedded(cand)
+        out[has] += np.asarray(V.matrix @ model.w_embed, dtype=np.float64)[vrows]
     return out
 
 

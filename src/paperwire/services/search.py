@@ -186,7 +186,7 @@ def similar_to_many(store: Store, paper_ids: list[str], limit: int = 10, *, embe
         rows = index.rows_of(union)
         vec = np.full(len(union), min(c for _, c in vector_hits), dtype=np.float64)  # not embedded: lowest seen
         vec[np.isin(union, index.pks[rows])] = index.matrix[rows] @ centre
-        found = fusion.blend_related(union.tolist(), np.asarray(vec), term_scores(union), RELATED_VECTOR_WEIGHT)[:limit]
+        found = fusion.blend_related(union.tolist(), vec, term_scores(union), RELATED_VECTOR_WEIGHT)[:limit]
         method = "hybrid"
     elif vector_hits:
         found, method = vector_hits[:limit], "vector"
@@ -227,12 +227,12 @@ def _term_neighbours(store: Store, given: set[int], allowed, k: int):
             out[present] = T.matrix[at] @ query
         return out
 
-    if allowed is not None:
+    if allowed is not None:  # only the filtered papers' rows
         cand_rows = T.rows_of(np.asarray(allowed, dtype=np.int64))
-    else:
-        cand_rows = np.arange(len(T.pks))
-    sims = np.asarray(T.matrix[cand_rows] @ query).ravel() if len(cand_rows) else np.zeros(0)
-    pks = T.pks[cand_rows]
+        sims = np.asarray(T.matrix[cand_rows] @ query).ravel() if len(cand_rows) else np.zeros(0)
+        pks = T.pks[cand_rows]
+    else:  # the whole matrix as it is (no copy of every row)
+        sims, pks = np.asarray(T.matrix @ query).ravel(), T.pks
     keep = ~np.isin(pks, np.fromiter(given, dtype=np.int64))
     sims, pks = sims[keep], pks[keep]
     want = min(k, len(sims))
