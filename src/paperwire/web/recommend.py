@@ -181,12 +181,9 @@ async def api_set_interests(request: Request):
     user = api_user(request)
     if isinstance(user, Response):
         return user
-    try:
-        body = await request.json()
-    except Exception:  # noqa: BLE001
-        return error_response(400, "the body must be a JSON object")
-    if not isinstance(body, dict):
-        return error_response(400, "the body must be a JSON object")
+    body = await web_accounts._json_body(request)
+    if isinstance(body, Response):
+        return body
     text, papers = body.get("interests", ""), body.get("papers", [])
     if not isinstance(text, str):
         return error_response(400, "interests must be a string")
