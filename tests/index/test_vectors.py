@@ -109,6 +109,21 @@ def test_an_index_file_the_corpus_outgrew_is_rebuilt_with_more_lists(data, tmp_p
     assert grown.nlist > 2 * small.nlist and len(grown) == len(pks)
 
 
+def test_an_index_file_of_an_older_kind_is_rebuilt_as_fast_scan(data, tmp_path, store):
+    import faiss
+
+    pks, matrix = data
+    path = tmp_path / "vectors.ivf"
+    old = faiss.IndexIVFFlat(faiss.IndexFlatIP(matrix.shape[1]), matrix.shape[1], 64, faiss.METRIC_INNER_PRODUCT)
+    old.train(matrix)
+    old.add_with_ids(matrix, pks)
+    faiss.write_index(old, str(path))  # the IVF-flat file an earlier version wrote
+    vectors.configure(store, ann_file=path)
+    ann = vectors._load_or_build_ann(store, "m", pks, matrix)
+    assert isinstance(ann.index, faiss.IndexIVFPQFastScan) and len(ann) == len(pks)
+    assert isinstance(vectors.Ann.restore(path).index, faiss.IndexIVFPQFastScan)
+
+
 def centroids(ann) -> np.ndarray:
     import faiss
 

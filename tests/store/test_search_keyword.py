@@ -79,3 +79,26 @@ def test_a_word_first_ingested_after_a_search_is_ranked_by_fresh_statistics(stor
     assert ranked_ids(store, "axolotl models")[0] != "2601.08888"
     load(store, make_record(id="2601.08888", title="Axolotl", summary="Regeneration."))
     assert ranked_ids(store, "axolotl models")[0] == "2601.08888"
+
+
+def postings_ranked_ids(store, text, postings, limit=20):
+    with store.engine.connect() as conn:
+        ranked = sq.keyword_ranked(conn, parse(text), limit=limit, postings=postings)
+        ids = sq.ids_of(conn, [pk for pk, _ in ranked])
+    return [ids[pk] for pk, _ in ranked]
+
+
+def test_a_postings_budget_matches_only_the_rarest_terms(store):
+    common_corpus(store)  # 'models' in all 13 papers, 'language' in 12, 'zebrafish' in 1
+    assert postings_ranked_ids(store, "language models zebrafish", postings=5) == ["2601.09999"]
+
+
+def test_a_postings_budget_no_term_fits_gives_no_keyword_results(store):
+    common_corpus(store)
+    assert postings_ranked_ids(store, "language models", postings=5) == []
+
+
+def test_a_postings_budget_large_enough_changes_nothing(store):
+    common_corpus(store)
+    assert postings_ranked_ids(store, "language models zebrafish", postings=1000) == ranked_ids(
+        store, "language models zebrafish", limit=20)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -121,13 +122,17 @@ def search(store: Store, query: str, *, limit: int = 20, offset: int = 0, filter
         mode = "keyword"
     with store.engine.connect() as conn:
         keyword: list[tuple[int, float]] = []
-        if mode != "semantic":
-            keyword = sq.keyword_ranked(conn, parsed, limit=max(depth, CANDIDATES) if use_vectors else depth)
-        if use_vectors:
+        semantic_job = None
+        if use_vectors:  # encoded and searched on another core while the database ranks keywords
             allowed = sq.filtered_pks(conn, f) if f else None
-            qvec = model.encode([parsed.semantic_text])[0]
-            semantic = index.search(qvec, max(depth, CANDIDATES), allowed=allowed)
-            semantic = [(pk, s) for pk, s in semantic if s >= MIN_SIMILARITY]
+            semantic_job = _pool().submit(_semantic, model, index, parsed.semantic_text, max(depth, CANDIDATES), allowed)
+        if mode != "semantic":
+            if use_vectors:  # hybrid: the rarer terms only (see keyword_ranked); the semantic stage ranks too
+                keyword = sq.keyword_ranked(conn, parsed, limit=max(depth, CANDIDATES), postings=sq.HYBRID_POSTINGS)
+            else:
+                keyword = sq.keyword_ranked(conn, parsed, limit=depth)
+        if semantic_job is not None:
+            semantic = semantic_job.result()
             if mode == "semantic":
                 ranked, ran = semantic, "semantic"
             else:
@@ -144,6 +149,24 @@ def search(store: Store, query: str, *, limit: int = 20, offset: int = 0, filter
     scores = {ids[pk]: float(s) for pk, s in page if pk in ids}
     snippets = {ids[pk]: sq.split_marked(text) for pk, text in marked.items() if pk in ids}
     return SearchResult(query, papers, total, ran, parsed, snippets, scores, offset)
+
+
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="paperwire-semantic")
+        return _executor
+
+
+def _semantic(model: Embedder, index: vectors.VectorIndex, text: str, k: int, allowed) -> list[tuple[int, float]]:
+    """The query's nearest papers by embedding (above MIN_SIMILARITY), ``allowed`` ones only when given."""
+    qvec = model.encode([text])[0]
+    return [(pk, s) for pk, s in index.search(qvec, k, allowed=allowed) if s >= MIN_SIMILARITY]
 
 
 # -- related papers -------------------------------------------------------------------------------
