@@ -135,6 +135,22 @@ def test_semantic_search_keeps_filters_exact(embedded):
     assert ids(result) in ([], ["2601.00001"])  # only the cs.CV paper may appear
 
 
+def test_semantic_search_with_every_filter_kind_keeps_only_papers_matching_all_of_them(embedded):
+    filters = make_filters(authors=["Grace Hopper"], categories=["cs.cl"], after="2026-03-01", before="2026-04-01")
+    assert ids(svc.search(embedded, "heat graphs solids", mode="semantic", filters=filters)) in ([], ["2601.00003"])
+    assert ids(svc.search(embedded, "graph neural networks", mode="semantic", filters=filters)) == ["2601.00003"]
+
+
+def test_a_filtered_semantic_search_sees_a_paper_added_after_it(embedded):
+    cv = make_filters(categories=["cs.CV"])
+    assert ids(svc.search(embedded, "denoising diffusion", mode="semantic", filters=cv)) == ["2601.00001"]
+    load(embedded, make_record(id="2601.00005", title="Denoising diffusion for video", summary="Video generators.",
+                               categories=["cs.CV"], published="2026-05-10"))  # fmt: skip
+    embeddings.embed_missing(embedded, FakeEmbedder(), bundled=None)
+    vectors.forget(embedded)  # the vector index is re-read at once (it is checked every few seconds)
+    assert set(ids(svc.search(embedded, "denoising diffusion", mode="semantic", filters=cv))) == {"2601.00001", "2601.00005"}
+
+
 def test_similar_excludes_the_paper_and_orders_by_similarity(embedded):
     related = svc.similar(embedded, "2601.00001", 10)
     assert related.method == "hybrid" and "2601.00001" not in ids(related)  # embeddings + TF-IDF

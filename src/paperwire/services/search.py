@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
@@ -26,6 +28,7 @@ from paperwire.index.embedder import MINILM, Embedder, default_embedder
 from paperwire.rank import fusion
 from paperwire.rank.query import Filters, Query, QueryError, parse, words_of
 from paperwire.store import Paper, Store
+from paperwire.store.queries import DataVersion
 from paperwire.store import search_queries as sq
 
 log = logging.getLogger(__name__)
@@ -124,7 +127,7 @@ def search(store: Store, query: str, *, limit: int = 20, offset: int = 0, filter
         keyword: list[tuple[int, float]] = []
         semantic_job = None
         if use_vectors:  # encoded and searched on another core while the database ranks keywords
-            allowed = sq.filtered_pks(conn, f) if f else None
+            allowed = allowed_pks(store, conn, f) if f else None
             semantic_job = _pool().submit(_semantic, model, index, parsed.semantic_text, max(depth, CANDIDATES), allowed)
         if mode != "semantic":
             if use_vectors:  # hybrid: the rarer terms only (see keyword_ranked); the semantic stage ranks too
@@ -149,6 +152,38 @@ def search(store: Store, query: str, *, limit: int = 20, offset: int = 0, filter
     scores = {ids[pk]: float(s) for pk, s in page if pk in ids}
     snippets = {ids[pk]: sq.split_marked(text) for pk, text in marked.items() if pk in ids}
     return SearchResult(query, papers, total, ran, parsed, snippets, scores, offset)
+
+
+# -- the papers a filter allows, for vector search within them ---------------------------------------
+ALLOWED_CACHED = 64  # filters whose matching pks are kept per store (popular categories, months)
+_allowed: "weakref.WeakKeyDictionary[Store, tuple[DataVersion, object, OrderedDict]]" = weakref.WeakKeyDictionary()
+_allowed_lock = threading.Lock()
+
+
+def allowed_pks(store: Store, conn, filters: Filters) -> np.ndarray:
+    """pks of the papers matching ``filters`` (sorted), remembered until the database changes: a broad
+    filter matches many papers (cs.CL: a third of 1M, ~0.2–1 s to read), and a few filters are most used."""
+    with _allowed_lock:
+        entry = _allowed.get(store)
+        if entry is None:
+            entry = _allowed[store] = (DataVersion(store.engine), None, OrderedDict())
+    version, seen, cached = entry
+    token = version()
+    if token is None:  # the database cannot tell when it changed: never cache
+        return sq.filtered_pks(conn, filters)
+    with _allowed_lock:
+        if token != seen:
+            cached = OrderedDict()
+            _allowed[store] = (version, token, cached)
+        elif filters in cached:
+            cached.move_to_end(filters)
+            return cached[filters]
+    pks = sq.filtered_pks(conn, filters)
+    with _allowed_lock:
+        cached[filters] = pks
+        while len(cached) > ALLOWED_CACHED:
+            cached.popitem(last=False)
+    return pks
 
 
 _executor: ThreadPoolExecutor | None = None
@@ -189,7 +224,7 @@ def similar_to_many(store: Store, paper_ids: list[str], limit: int = 10, *, embe
     limit = max(0, min(limit, 100))
     with store.engine.connect() as conn:
         pk_of = sq.pks_of(conn, paper_ids)
-        allowed = sq.filtered_pks(conn, filters) if filters else None
+        allowed = allowed_pks(store, conn, filters) if filters else None
     if not pk_of:
         return None
     given = set(pk_of.values())

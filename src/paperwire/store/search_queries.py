@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 from sqlalchemy import Connection, Text, bindparam, case, func, literal_column, or_, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
 from sqlalchemy.sql.elements import ColumnElement
@@ -421,12 +422,35 @@ def filtered_count(conn: Connection, filters: Filters, cap: int = 100_000) -> in
     return int(conn.execute(select(func.count()).select_from(inner)).scalar_one())
 
 
-def filtered_pks(conn: Connection, filters: Filters, cap: int | None = None) -> list[int]:
-    """pks of every paper matching ``filters`` (for an exact vector scan of that subset)."""
-    stmt = select(p.pk).where(*filter_clauses(filters)).order_by(p.pk)
-    if cap is not None:
-        stmt = stmt.limit(cap)
-    return list(conn.execute(stmt).scalars())
+def filtered_pks(conn: Connection, filters: Filters) -> np.ndarray:
+    """pks (sorted int64) of every paper matching ``filters``, for vector search within that subset.
+
+    Each filter is read from its own index alone (categories from ``paper_categories``, dates from
+    ``papers.published``, ...) and the sets are intersected here: joining back to ``papers`` row by
+    row costs a b-tree search per pk (cs.CL in 1M papers: 1.9 s against ~0.1 s)."""
+    pa, a, pc, o = t.paper_authors.c, t.authors.c, t.paper_categories.c, t.organizations.c
+    parts = []
+    for key in filters.authors:
+        named = or_(a.key == key, a.key.endswith(" " + key, autoescape=True), a.key.startswith(key + " ", autoescape=True))
+        parts.append(select(pa.paper_pk).join(t.authors, a.pk == pa.author_pk).where(named))
+    if filters.categories:
+        spellings = [s for c in filters.categories for s in category_spellings(c)]
+        parts.append(select(pc.paper_pk).where(pc.category.in_(spellings)))
+    if filters.orgs:
+        parts.append(select(p.pk).where(p.organization_pk.in_(select(o.pk).where(o.key.in_(list(filters.orgs))))))
+    dates = [c for c in (p.published >= filters.after if filters.after else None,
+                         p.published < filters.before if filters.before else None) if c is not None]  # fmt: skip
+    if dates:
+        parts.append(select(p.pk).where(*dates))
+    if not parts:
+        parts.append(select(p.pk))
+    found: np.ndarray | None = None
+    for stmt in parts:
+        pks = np.unique(np.fromiter(conn.execute(stmt).scalars(), dtype=np.int64))
+        found = pks if found is None else np.intersect1d(found, pks, assume_unique=True)
+        if not len(found):
+            break
+    return found
 
 
 def ids_of(conn: Connection, pks: Sequence[int]) -> dict[int, str]:
