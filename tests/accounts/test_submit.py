@@ -126,6 +126,18 @@ def test_a_submitted_paper_is_in_the_feed_of_the_day_it_was_submitted(client, st
     assert "submitted by Tess" in client.get(f"/day/{day}").text
 
 
+def test_the_api_gives_a_submitted_paper_its_submission_time_as_submitted_on_daily_at(client, store):
+    p = paper(store, title="An old classic", published="2019-03-04")
+    signup(client, "when@example.org")
+    assert client.get(f"/api/papers/{p.id}").json()["submittedOnDailyAt"].startswith("2019-03-04")
+    assert submit(client, p.id).status_code == 303
+    day = _submitted_day(store, p.id)
+    detail = client.get(f"/api/papers/{p.id}").json()
+    assert detail["submittedOnDailyAt"].startswith(day) and detail["publishedAt"].startswith("2019-03-04")
+    item = next(i for i in client.get(f"/api/daily_papers?date={day}").json() if i["paper"]["id"] == p.id)
+    assert item["publishedAt"].startswith(day)
+
+
 def test_a_submitted_paper_stays_in_the_feed_of_its_publication_day(client, store):
     p = paper(store, title="An old classic", published="2019-03-04")
     signup(client, "pubday@example.org")

@@ -40,7 +40,7 @@ def paper_fields(paper: Paper, local_comments: int = 0) -> dict:
         "id": paper.id,
         "authors": [{"name": name, "hidden": False} for name in paper.authors],
         "publishedAt": published,
-        "submittedOnDailyAt": published,
+        "submittedOnDailyAt": timestamp(paper.submitted_at) if paper.submitted_at else published,
         "title": paper.title,
         "summary": paper.summary,
         "upvotes": paper.upvotes,

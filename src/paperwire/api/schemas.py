@@ -37,7 +37,7 @@ class PaperFields(_Shape):
     summary: str = Field(description="The abstract, as plain text (LaTeX kept as written).")
     authors: list[Author]
     publishedAt: str = Field(description="Publication time, UTC, e.g. 2024-01-08T18:47:34.000Z.")
-    submittedOnDailyAt: str = Field(description="When the paper appeared in the daily feed (its publication time here).")
+    submittedOnDailyAt: str = Field(description="When the paper appeared in the daily feed: when a user here submitted it, else its publication time.")
     upvotes: int
     numComments: int = 0
     githubRepo: str | None = Field(None, description="Code repository.")
@@ -60,7 +60,7 @@ class DailyPaper(_Shape):
     """One item of ``GET /api/daily_papers`` and ``GET /api/papers/search``."""
 
     paper: PaperFields
-    publishedAt: str = Field(description="When it was listed in the daily feed (huggingface_hub's submitted_at).")
+    publishedAt: str = Field(description="When it was listed in the daily feed (huggingface_hub's submitted_at): the submission time, else the publication time.")
     title: str
     summary: str
     upvotes: int

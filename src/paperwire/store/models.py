@@ -34,6 +34,7 @@ class Paper:
     num_comments: int = 0
     organization: Organization | None = None
     submitted_by: str | None = None
+    submitted_at: datetime | None = field(default=None, compare=False)  # when a user here submitted it (UTC)
     title_key: str = ""
     pk: int | None = field(default=None, compare=False)
     first_seen: datetime | None = field(default=None, compare=False)

@@ -125,7 +125,7 @@ class Store:
             conn,
             "SELECT p.pk, p.id, p.title, p.summary, p.published, p.updated, p.comment, p.doi, p.journal_ref, "
             "p.abs_url, p.pdf_url, p.code_url, p.project_url, p.source, p.upvotes, p.num_comments, "
-            "o.key, o.name, p.submitted_by, p.title_key, p.first_seen "
+            "o.key, o.name, p.submitted_by, p.title_key, p.first_seen, p.submitted_at "
             "FROM papers p LEFT JOIN organizations o ON o.pk = p.organization_pk WHERE p.id IN ({})",
             ids,
         )
@@ -156,7 +156,7 @@ class Store:
                 comment=r[6], doi=r[7], journal_ref=r[8], abs_url=r[9], pdf_url=r[10], code_url=r[11],
                 project_url=r[12], source=r[13], upvotes=r[14], num_comments=r[15],
                 organization=Organization(r[16], r[17]) if r[16] else None, submitted_by=r[18], title_key=r[19],
-                first_seen=_naive(r[20]), authors=tuple(n for n, _ in names), author_keys=tuple(k for _, k in names),
+                first_seen=_naive(r[20]), submitted_at=_naive(r[21]), authors=tuple(n for n, _ in names), author_keys=tuple(k for _, k in names),
                 categories=tuple(categories.get(pk, ())),
             )  # fmt: skip
         return out
