@@ -138,6 +138,16 @@ def test_the_api_gives_a_submitted_paper_its_submission_time_as_submitted_on_dai
     assert item["publishedAt"].startswith(day)
 
 
+def test_the_home_page_opens_on_the_day_of_the_latest_submission(client, store):
+    p = paper(store, title="An old classic", published="2019-03-04")
+    assert "An old classic" in client.get("/").text  # on its publication day
+    signup(client, "home@example.org")
+    assert submit(client, p.id).status_code == 303
+    day = _submitted_day(store, p.id)
+    home = client.get("/").text
+    assert f"daily.atom?date={day}" in home and "An old classic" in home  # the submission day's feed
+
+
 def test_a_submitted_paper_stays_in_the_feed_of_its_publication_day(client, store):
     p = paper(store, title="An old classic", published="2019-03-04")
     signup(client, "pubday@example.org")

@@ -39,8 +39,8 @@ def _utcnow() -> datetime:
 
 
 def latest_day(store: Store) -> date | None:
-    """The most recent day that has papers (the home page opens on it)."""
-    newest = store.newest_published()
+    """The most recent day that has papers, published or submitted by a user here (the home page opens on it)."""
+    newest = feed_queries.newest_before(store, datetime.max)
     return newest.date() if newest else None
 
 
