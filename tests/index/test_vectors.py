@@ -206,3 +206,47 @@ def test_rebuild_writes_the_index_file_from_the_stored_vectors(store, tmp_path):
     assert len(index) == 60 and path.exists()
     restored = vectors.Ann.restore(path)
     assert len(restored) == 60 and bool(np.all(restored.contains(index.pks)))
+
+
+def _embedded_store(store, n: int, word: str = "topic"):
+    from paperwire.index import embeddings
+    from paperwire.index.embedder import FakeEmbedder
+    from paperwire.ingest import ingest_items
+    from tests.factories import make_record
+
+    ingest_items(store, [make_record(title=f"Paper about {word} {i}") for i in range(n)], source="file", target="t")
+    embedder = FakeEmbedder()
+    embeddings.embed_missing(store, embedder, bundled=None)
+    return embedder
+
+
+def test_an_unchanged_database_is_not_asked_again_for_its_stored_vectors(store, monkeypatch):
+    from paperwire.index import embeddings
+
+    embedder = _embedded_store(store, 5)
+    calls = []
+    real = embeddings.signature
+    monkeypatch.setattr(embeddings, "signature", lambda conn, model: calls.append(model) or real(conn, model))
+    monkeypatch.setattr(vectors, "SIGNATURE_TTL", 0.0)
+    vectors.forget(store)
+    first = vectors.index_for(store, embedder.name)
+    assert vectors.index_for(store, embedder.name) is first and len(calls) == 1
+    _embedded_store(store, 2, word="other")  # a commit: the stored vectors are checked, and reloaded
+    assert len(vectors.index_for(store, embedder.name)) == 7 and len(calls) == 2
+
+
+def test_a_large_index_is_reloaded_in_the_background_while_searches_use_the_one_in_hand(store, monkeypatch, tmp_path):
+    import time
+
+    embedder = _embedded_store(store, 12)
+    vectors.configure(store, ann_file=tmp_path / "ann.ivf")
+    monkeypatch.setattr(vectors, "ANN_MIN", 10)
+    monkeypatch.setattr(vectors, "SIGNATURE_TTL", 0.0)
+    vectors.forget(store)
+    first = vectors.index_for(store, embedder.name)
+    _embedded_store(store, 3, word="other")
+    assert vectors.index_for(store, embedder.name) is first  # returned at once, reloading behind
+    deadline = time.monotonic() + 20
+    while len(vectors.index_for(store, embedder.name)) != 15 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(vectors.index_for(store, embedder.name)) == 15

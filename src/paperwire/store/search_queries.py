@@ -258,14 +258,19 @@ def _sqlite_ranked(conn, units, matched, how, where, limit) -> list[tuple[int, f
         common = " OR ".join(u.fts5() for u in units if u not in matched)
         match = f"({rare}) OR (({rare}) AND ({common}))"
     score = literal_column("bm25(papers_fts, 3.0, 1.0)")
-    base = (
-        select(p.pk, score.label("score"))
-        .select_from(t.papers.join(text("papers_fts"), literal_column("papers_fts.rowid") == p.pk))
-        .where(text("papers_fts MATCH :match").bindparams(match=match), *where)
-    )
+    if where:
+        base = (
+            select(p.pk, score.label("score"))
+            .select_from(t.papers.join(text("papers_fts"), literal_column("papers_fts.rowid") == p.pk))
+            .where(text("papers_fts MATCH :match").bindparams(match=match), *where)
+        )
+    else:  # the keyword index alone: joining papers costs a b-tree search per match (1M papers: 40-60% of the time)
+        base = select(literal_column("papers_fts.rowid").label("pk"), score.label("score")).select_from(
+            text("papers_fts")).where(text("papers_fts MATCH :match").bindparams(match=match))  # fmt: skip
+    pk_col = literal_column("pk") if not where else p.pk
     exact = SQLITE_EXACT if len(matched) == len(units) else MAX_SCORED
     if how == "or" and _count_matching(conn, matched, "or", cap=exact + 1) <= exact:  # all of them
-        rows = conn.execute(base.order_by(score, p.pk).limit(limit)).all()
+        rows = conn.execute(base.order_by(score, pk_col).limit(limit)).all()
         return [(pk, -float(s)) for pk, s in rows]
     newest = literal_column("papers_fts.rowid").desc()  # FTS5 walks its doclists backwards: no sort
     rows = conn.execute(base.order_by(newest).limit(MAX_SCORED)).all()  # the newest matches only
