@@ -250,3 +250,14 @@ def test_a_large_index_is_reloaded_in_the_background_while_searches_use_the_one_
     while len(vectors.index_for(store, embedder.name)) != 15 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert len(vectors.index_for(store, embedder.name)) == 15
+
+
+def test_a_read_only_filter_array_is_prepared_once_per_index(data):
+    pks, matrix = data
+    index = VectorIndex("m", pks, matrix, build_ann(pks, matrix))
+    allowed = pks[::2].copy()
+    assert index.subset(allowed) is not index.subset(allowed)  # writable: it could change in place
+    allowed.flags.writeable = False
+    first = index.subset(allowed)
+    assert index.subset(allowed) is first and np.array_equal(first.keep, allowed)
+    assert index.subset(allowed.copy()) is not first

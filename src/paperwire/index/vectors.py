@@ -11,10 +11,12 @@ choose the candidates). Measured with benchmarks/search_speed.py at 1M (2 cores)
 HNSW (faiss, M=32) reached 0.93 at ef=512 in the same time, built 3× slower, and cannot filter by
 an id bitmap inside probed lists as IVF does.
 
-Filtered search is planned by selectivity: a subset smaller than :data:`EXACT_SUBSET_MAX` (or than
-what an unfiltered probe would scan) is searched exactly; a broader one through the IVF index with
-an id bitmap, probing ``1 / share`` times more lists so that about as many allowed vectors are
-compared as without a filter, falling back to the exact subset scan when that does not find enough.
+Filtered search is planned by selectivity: a subset no larger than the share an unfiltered probe
+reads (6% at 1M) is searched exactly; a broader one through the IVF index with an id bitmap, probing
+``1 / share`` times more lists so that about as many allowed vectors are compared as without a
+filter, falling back to the exact subset scan when that does not find enough. (With IVF-flat, broad
+subsets up to 35% were cheaper to scan exactly; with fast-scan codes the bitmap search is, e.g. cs.CL,
+a third of 1M papers.) The rows and bitmap of a filter's papers are prepared once per index.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ import math
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,7 +42,7 @@ ANN_MIN = 200_000  # below this an exact scan is fast enough (6 / 7.5 ms p50 / p
 PROBES_PER_ROOT = 4.0  # lists probed per query: 4·sqrt(lists) (88 of 481, 132 of 1,093, 253 of 4,000)
 MIN_PROBES = 8
 RERANK = 500  # candidates taken from the index (ranked by their codes) and re-scored exactly
-EXACT_SUBSET_MAX = 0.35  # filtered subsets up to this share are scanned exactly (1M, 33.5%: 203 ms vs 510 ms via IVF)
+SUBSETS_KEPT = 16  # prepared filter subsets remembered per index
 TRAIN_PER_LIST = 24  # k-means training sample per list, and its iterations: enough for recall, fast on 2 cores
 TRAIN_ITERATIONS = 12
 
@@ -51,12 +54,31 @@ def ivf_lists(n: int) -> int:
 
 
 @dataclass
+class Subset:
+    """Allowed papers of a filtered search, as one index sees them."""
+
+    rows: np.ndarray  # row numbers (ascending)
+    share: float  # of all vectors
+    keep: np.ndarray  # their pks (ascending)
+    _bitmap: np.ndarray | None = field(default=None, repr=False)
+
+    def bitmap(self) -> np.ndarray:
+        """The pks as a little-endian bit set (faiss IDSelectorBitmap), made once."""
+        if self._bitmap is None:
+            mask = np.zeros(int(self.keep[-1]) + 1 if len(self.keep) else 1, dtype=bool)
+            mask[self.keep] = True
+            self._bitmap = np.packbits(mask, bitorder="little")
+        return self._bitmap
+
+
+@dataclass
 class VectorIndex:
     model: str
     pks: np.ndarray  # int64, ascending
     matrix: np.ndarray  # float32 (n, dim), unit rows
     ann: Ann | None = None  # the IVF index keyed by pk
     _signature: tuple = field(default=(), repr=False)
+    _subsets: OrderedDict = field(default_factory=OrderedDict, repr=False)  # id(allowed) -> (allowed, Subset)
 
     def __len__(self) -> int:
         return len(self.pks)
@@ -101,21 +123,41 @@ class VectorIndex:
             if self.ann is None:
                 return self.exact(query, k, exclude=exclude)
             return self._ann(query, k, exclude=exclude) or self.exact(query, k, exclude=exclude)
-        allowed = np.unique(np.asarray(allowed, dtype=np.int64))
-        rows = self.rows_of(allowed)
-        share = len(rows) / max(1, len(self.pks))
-        if self.ann is None or share <= max(self.ann.probe_share, EXACT_SUBSET_MAX):  # cheaper scanned exactly
-            return self.exact(query, k, rows, exclude)
-        found = self._ann(query, k, exclude=exclude, keep=self.pks[rows], share=share)
-        if len(found) >= min(k, len(rows) - len(exclude)):
+        subset = self.subset(allowed)
+        if self.ann is None or subset.share <= self.ann.probe_share:  # no more than a probe reads: scanned exactly
+            return self.exact(query, k, subset.rows, exclude)
+        found = self._ann(query, k, exclude=exclude, subset=subset)
+        if len(found) >= min(k, len(subset.rows) - len(exclude)):
             return found[:k]
-        return self.exact(query, k, rows, exclude)
+        return self.exact(query, k, subset.rows, exclude)
 
-    def _ann(self, query: np.ndarray, k: int, *, exclude=frozenset(), keep: np.ndarray | None = None,
-             share: float = 1.0) -> list[tuple[int, float]]:  # fmt: skip
-        """Approximate top ``k``, re-scored exactly; with ``keep`` (sorted pks, ``share`` of all) only those."""
+    def subset(self, allowed) -> "Subset":
+        """``allowed`` pks prepared for searching: their rows and the approximate index's id bitmap.
+        A read-only array (as ``search_queries.filtered_pks`` returns, cached by the search service)
+        is prepared once (cs.CL in 1M papers: ~50 ms of sorting and lookups each time otherwise)."""
+        memo = isinstance(allowed, np.ndarray) and not allowed.flags.writeable
+        if memo:
+            with _lock:
+                hit = self._subsets.get(id(allowed))
+                if hit is not None and hit[0] is allowed:
+                    self._subsets.move_to_end(id(allowed))
+                    return hit[1]
+        pks = np.asarray(allowed, dtype=np.int64)
+        if len(pks) > 1 and not bool(np.all(pks[1:] > pks[:-1])):
+            pks = np.unique(pks)
+        rows = self.rows_of(pks)
+        subset = Subset(rows, len(rows) / max(1, len(self.pks)), self.pks[rows])
+        if memo:
+            with _lock:
+                self._subsets[id(allowed)] = (allowed, subset)
+                while len(self._subsets) > SUBSETS_KEPT:
+                    self._subsets.popitem(last=False)
+        return subset
+
+    def _ann(self, query: np.ndarray, k: int, *, exclude=frozenset(), subset: "Subset | None" = None) -> list[tuple[int, float]]:
+        """Approximate top ``k``, re-scored exactly; only the ``subset``'s papers when given."""
         query = np.asarray(query, dtype=np.float32)
-        keys = self.ann.search(query, max(k + len(exclude), RERANK), keep=keep, share=share)
+        keys = self.ann.search(query, max(k + len(exclude), RERANK), subset=subset)
         rows = self.rows_of(keys)  # keys without a vector here (stale file) drop out
         if not len(rows):
             return []
@@ -196,19 +238,17 @@ class Ann:
 
         return cls(faiss.read_index(str(path)))
 
-    def search(self, query: np.ndarray, k: int, *, keep: np.ndarray | None = None, share: float = 1.0) -> np.ndarray:
-        """pks of about the ``k`` nearest vectors (only ``keep``'s, a sorted array, when given)."""
+    def search(self, query: np.ndarray, k: int, *, subset: Subset | None = None) -> np.ndarray:
+        """pks of about the ``k`` nearest vectors (only the ``subset``'s when given)."""
         import faiss
 
         params = faiss.SearchParametersIVF()
-        params.nprobe = self.probes(share if keep is not None else 1.0)
+        params.nprobe = self.probes(subset.share if subset is not None else 1.0)
         bitmap = None
-        if keep is not None:
-            if not len(keep):
+        if subset is not None:
+            if not len(subset.keep):
                 return np.zeros(0, dtype=np.int64)
-            mask = np.zeros(int(keep[-1]) + 1, dtype=bool)
-            mask[keep] = True
-            bitmap = np.packbits(mask, bitorder="little")
+            bitmap = subset.bitmap()
             params.sel = faiss.IDSelectorBitmap(len(bitmap), faiss.swig_ptr(bitmap))
         _, ids = self.index.search(np.asarray(query, dtype=np.float32).reshape(1, -1), int(k), params=params)
         ids = ids[0]

@@ -455,6 +455,7 @@ def filtered_pks(conn: Connection, filters: Filters) -> np.ndarray:
         found = pks if found is None else np.intersect1d(found, pks, assume_unique=True)
         if not len(found):
             break
+    found.flags.writeable = False  # shared by the search service's cache (and prepared once per index)
     return found
 
 
