@@ -470,31 +470,30 @@ def settings_page(request: Request):
     return _settings_page(request, user)
 
 
-async def _user_form(request: Request) -> tuple[User, dict] | Response:
+async def signed_in_form(request: Request) -> tuple[User, dict]:
+    """A dependency: the logged-in user and the CSRF-checked form. Without them the route does not
+    run: the answer is the log-in redirect or the form's error (see :class:`Refused`)."""
     form = await _form(request)
     if isinstance(form, Response):
-        return form
+        raise Refused(form)
     user = current_user(request)
     if user is None:
-        return _login_redirect(request)
+        raise Refused(_login_redirect(request))
     return user, form
 
 
+SignedIn = Annotated[tuple[User, dict], Depends(signed_in_form)]
+
+
 @router.post("/account/profile")
-async def profile(request: Request):
-    got = await _user_form(request)
-    if isinstance(got, Response):
-        return got
+async def profile(request: Request, got: SignedIn):
     user, form = got
     svc.update_profile(_store(request), user, form.get("display_name"))
     return RedirectResponse("/account", status_code=303)
 
 
 @router.post("/account/password", response_class=HTMLResponse)
-async def password(request: Request):
-    got = await _user_form(request)
-    if isinstance(got, Response):
-        return got
+async def password(request: Request, got: SignedIn):
     user, form = got
     store = _store(request)
     wait = limiter(request.app).blocked("login_failed", user.email)
@@ -514,10 +513,7 @@ async def password(request: Request):
 
 
 @router.post("/account/tokens", response_class=HTMLResponse)
-async def create_token(request: Request):
-    got = await _user_form(request)
-    if isinstance(got, Response):
-        return got
+async def create_token(request: Request, got: SignedIn):
     user, form = got
     try:
         new = svc.create_token(_store(request), user, form.get("name", ""))
@@ -527,10 +523,7 @@ async def create_token(request: Request):
 
 
 @router.post("/account/tokens/{token_pk}/revoke")
-async def revoke_token(request: Request, token_pk: int):
-    got = await _user_form(request)
-    if isinstance(got, Response):
-        return got
+async def revoke_token(request: Request, token_pk: int, got: SignedIn):
     user, _form_data = got
     if not svc.revoke_token(_store(request), user, token_pk):
         return _error(request, 404, "no such token")
@@ -538,10 +531,7 @@ async def revoke_token(request: Request, token_pk: int):
 
 
 @router.post("/account/delete", response_class=HTMLResponse)
-async def delete_account(request: Request):
-    got = await _user_form(request)
-    if isinstance(got, Response):
-        return got
+async def delete_account(request: Request, got: SignedIn):
     user, form = got
     try:
         await _run(svc.delete_account, _store(request), user, form.get("password", ""))
@@ -575,10 +565,7 @@ def paper_action(rule: str):
     route does not run: the answer is the log-in redirect, the 403, the 429 or the 404."""
 
     async def dependency(request: Request) -> PaperAction:
-        got = await _user_form(request)
-        if isinstance(got, Response):
-            raise Refused(got)
-        user, form = got
+        user, form = await signed_in_form(request)
         wait = limiter(request.app).check(rule, "user", str(user.pk))
         if wait:
             raise Refused(_too_many(request, wait))
@@ -645,10 +632,7 @@ def my_collections(request: Request):
 
 
 @router.post("/collections", response_class=HTMLResponse)
-async def new_collection(request: Request):
-    got = await _user_form(request)
-    if isinstance(got, Response):
-        return got
+async def new_collection(request: Request, got: SignedIn):
     user, form = got
     wait = limiter(request.app).check("write", "user", str(user.pk))
     if wait:
@@ -698,22 +682,20 @@ def show_collection(request: Request, ref: str):
                                               "mine": user is not None and user.pk == coll.user_pk})  # fmt: skip
 
 
-async def _owned_collection(request: Request, pk: int):
-    got = await _user_form(request)
-    if isinstance(got, Response):
-        return got
-    user, form = got
+async def owned_collection(request: Request, pk: int) -> tuple:
+    """A dependency: the logged-in user, the CSRF-checked form and their collection ``pk`` (else 404)."""
+    user, form = await signed_in_form(request)
     coll = coll_svc.owned(_store(request), user, pk)
     if coll is None:
-        return _error(request, 404, "no such collection")
+        raise Refused(_error(request, 404, "no such collection"))
     return user, form, coll
 
 
+OwnedCollection = Annotated[tuple, Depends(owned_collection)]
+
+
 @router.post("/collections/{pk}/edit")
-async def edit_collection(request: Request, pk: int):
-    got = await _owned_collection(request, pk)
-    if isinstance(got, Response):
-        return got
+async def edit_collection(request: Request, pk: int, got: OwnedCollection):
     _user, form, coll = got
     try:
         coll_svc.update(_store(request), coll, form.get("name", ""), form.get("description"), form.get("public") == "1")
@@ -723,19 +705,13 @@ async def edit_collection(request: Request, pk: int):
 
 
 @router.post("/collections/{pk}/delete")
-async def delete_collection(request: Request, pk: int):
-    got = await _owned_collection(request, pk)
-    if isinstance(got, Response):
-        return got
+async def delete_collection(request: Request, pk: int, got: OwnedCollection):
     coll_svc.delete(_store(request), got[2])
     return RedirectResponse("/collections", status_code=303)
 
 
 @router.post("/collections/{pk}/import", response_class=HTMLResponse)
-async def import_collection(request: Request, pk: int):
-    got = await _owned_collection(request, pk)
-    if isinstance(got, Response):
-        return got
+async def import_collection(request: Request, pk: int, got: OwnedCollection):
     _user, form, coll = got
     text = form.get("file") or form.get("ids") or ""
     try:
@@ -760,10 +736,7 @@ def following(request: Request, page: int = 1):
 
 
 @router.post("/follow")
-async def follow(request: Request):
-    got = await _user_form(request)
-    if isinstance(got, Response):
-        return got
+async def follow(request: Request, got: SignedIn):
     user, form = got
     wait = limiter(request.app).check("write", "user", str(user.pk))
     if wait:
@@ -788,10 +761,7 @@ async def add_comment(request: Request, act: CommentAction):
 
 
 @router.post("/comments/{pk}/{action}")
-async def change_comment(request: Request, pk: int, action: str):
-    got = await _user_form(request)
-    if isinstance(got, Response):
-        return got
+async def change_comment(request: Request, pk: int, action: str, got: SignedIn):
     user, form = got
     store = _store(request)
     try:
@@ -819,10 +789,7 @@ def submit_form(request: Request):
 
 
 @router.post("/submit", response_class=HTMLResponse)
-async def submit_paper(request: Request):
-    got = await _user_form(request)
-    if isinstance(got, Response):
-        return got
+async def submit_paper(request: Request, got: SignedIn):
     user, form = got
     wait = limiter(request.app).check("write", "user", str(user.pk))
     if wait:
