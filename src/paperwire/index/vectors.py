@@ -39,9 +39,9 @@ from paperwire.store.queries import DataVersion
 log = logging.getLogger(__name__)
 
 ANN_MIN = 200_000  # below this an exact scan is fast enough (6 / 7.5 ms p50 / p95 at 75k) and exact (IVF: recall 0.95)
-PROBES_PER_ROOT = 4.0  # lists probed per query: 4·sqrt(lists) (88 of 481, 132 of 1,093, 253 of 4,000)
+PROBES_PER_ROOT = 3.0  # lists probed per query: 3·sqrt(lists) (66 of 481, 100 of 1,093, 190 of 4,000)
 MIN_PROBES = 8
-RERANK = 500  # candidates taken from the index (ranked by their codes) and re-scored exactly
+RERANK = 300  # candidates taken from the index (ranked by their codes) and re-scored exactly
 SUBSETS_KEPT = 16  # prepared filter subsets remembered per index
 TRAIN_PER_LIST = 24  # k-means training sample per list, and its iterations: enough for recall, fast on 2 cores
 TRAIN_ITERATIONS = 12
@@ -163,8 +163,10 @@ class VectorIndex:
             return []
         scores = self.matrix[rows] @ query
         pks = self.pks[rows]
-        order = np.lexsort((pks, -scores))
-        out = [(int(pks[i]), float(scores[i])) for i in order if int(pks[i]) not in exclude]
+        want = min(len(scores), k + len(exclude))
+        top = np.argpartition(-scores, want - 1)[:want] if want < len(scores) else np.arange(len(scores))
+        top = top[np.lexsort((pks[top], -scores[top]))]
+        out = [(int(pks[i]), float(scores[i])) for i in top if int(pks[i]) not in exclude]
         return out[:k]
 
 
@@ -268,6 +270,7 @@ def build_ann(pks: np.ndarray, matrix: np.ndarray, *, nlist: int | None = None, 
     nlist = nlist or ivf_lists(len(pks))
     nlist = max(1, min(nlist, len(pks) // 4 or 1))
     index = faiss.index_factory(dim, f"IVF{nlist},PQ{pq_parts(dim)}x4fs", faiss.METRIC_INNER_PRODUCT)
+    index.by_residual = False  # codes of the vectors themselves: one lookup table a query, not one a list
     index.cp.seed = seed
     index.cp.niter = TRAIN_ITERATIONS
     index.cp.min_points_per_centroid = 1  # small corpora train on every vector (no warning)
