@@ -141,6 +141,13 @@ def test_semantic_search_with_every_filter_kind_keeps_only_papers_matching_all_o
     assert ids(svc.search(embedded, "graph neural networks", mode="semantic", filters=filters)) == ["2601.00003"]
 
 
+def test_hybrid_search_with_a_broad_filter_keeps_only_allowed_papers_and_their_keyword_matches(embedded):
+    cl = make_filters(categories=["cs.CL"])  # two of the four papers: applied to the keyword ranking in hand
+    result = svc.search(embedded, "attention diffusion", filters=cl)
+    assert result.mode == "hybrid" and ids(result)[0] == "2601.00002"
+    assert set(ids(result)) <= {"2601.00002", "2601.00003"}
+
+
 def test_a_filtered_semantic_search_sees_a_paper_added_after_it(embedded):
     cv = make_filters(categories=["cs.CV"])
     assert ids(svc.search(embedded, "denoising diffusion", mode="semantic", filters=cv)) == ["2601.00001"]

@@ -13,6 +13,7 @@ mean of several); papers not embedded yet fall back to keyword search over their
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import weakref
 from collections import OrderedDict
@@ -131,7 +132,7 @@ def search(store: Store, query: str, *, limit: int = 20, offset: int = 0, filter
             semantic_job = _pool().submit(_semantic, model, index, parsed.semantic_text, max(depth, CANDIDATES), allowed)
         if mode != "semantic":
             if use_vectors:  # hybrid: the rarer terms only (see keyword_ranked); the semantic stage ranks too
-                keyword = sq.keyword_ranked(conn, parsed, limit=max(depth, CANDIDATES), postings=sq.HYBRID_POSTINGS)
+                keyword = _hybrid_keyword(conn, parsed, max(depth, CANDIDATES), allowed, len(index))
             else:
                 keyword = sq.keyword_ranked(conn, parsed, limit=depth)
         if semantic_job is not None:
@@ -184,6 +185,24 @@ def allowed_pks(store: Store, conn, filters: Filters) -> np.ndarray:
         while len(cached) > ALLOWED_CACHED:
             cached.popitem(last=False)
     return pks
+
+
+BROAD_FILTER = 0.2  # hybrid: a filter allowing at least this share of the papers is applied to keyword results here
+
+
+def _hybrid_keyword(conn, parsed: Query, k: int, allowed: np.ndarray | None, papers: int) -> list[tuple[int, float]]:
+    """The keyword stage of hybrid search. A broad filter (a category: a third of 1M papers) is applied
+    to the unfiltered ranking's top ``k / share`` x 2 with the allowed pks in hand, instead of joining
+    every keyword match to ``papers`` and checking the filter in SQL (hybrid + cs.CL at 1M: p95 133 ms)."""
+    if allowed is None or not papers or len(allowed) < BROAD_FILTER * papers:
+        return sq.keyword_ranked(conn, parsed, limit=k, postings=sq.HYBRID_POSTINGS)
+    share = min(1.0, len(allowed) / papers)
+    ranked = sq.keyword_ranked(conn, parsed, limit=min(MAX_DEPTH * 2, math.ceil(2 * k / share)),
+                               filters=Filters(), postings=sq.HYBRID_POSTINGS)  # fmt: skip
+    if not ranked:
+        return []
+    keep = np.isin(np.fromiter((pk for pk, _ in ranked), dtype=np.int64, count=len(ranked)), allowed)
+    return [hit for hit, ok in zip(ranked, keep) if ok][:k]
 
 
 _executor: ThreadPoolExecutor | None = None

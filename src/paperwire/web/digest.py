@@ -183,10 +183,10 @@ async def account_digest(request: Request):
 
     from paperwire.web import accounts as web_accounts
 
-    got = await web_accounts._user_form(request)
-    if isinstance(got, Response):
-        return got
-    user, form = got
+    try:
+        user, form = await web_accounts.signed_in_form(request)
+    except web_accounts.Refused as refused:  # not signed in, or a bad form
+        return refused.response
     if form.get("action") == "unsubscribe":
         svc.unsubscribe_account(_store(request), user)
         return RedirectResponse("/account?digest=unsubscribed#digest-title", status_code=303)

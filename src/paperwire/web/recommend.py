@@ -16,7 +16,7 @@ from paperwire.services.accounts import AccountError
 from paperwire.web import accounts as web_accounts
 from paperwire.web.accounts import api_user, current_user, limiter
 
-router = APIRouter()
+router = APIRouter(route_class=web_accounts.RefusalRoute)  # dependencies may answer early (SignedIn)
 api_router = APIRouter(prefix="/api/me", tags=["recommendations"])
 
 PAGE_SIZE = 20
@@ -78,10 +78,7 @@ def start(request: Request):
 
 
 @router.post("/for-you/start", response_class=HTMLResponse)
-async def save_start(request: Request):
-    got = await web_accounts._user_form(request)
-    if isinstance(got, Response):
-        return got
+async def save_start(request: Request, got: web_accounts.SignedIn):
     user, form = got
     wait = limiter(request.app).check("write", "user", str(user.pk))
     if wait:
