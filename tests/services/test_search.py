@@ -148,6 +148,15 @@ def test_hybrid_search_with_a_broad_filter_keeps_only_allowed_papers_and_their_k
     assert set(ids(result)) <= {"2601.00002", "2601.00003"}
 
 
+def test_hybrid_search_with_an_author_given_by_surname_finds_that_authors_papers_only(embedded):
+    result = svc.search(embedded, "graphs heat diffusion", filters=make_filters(authors=["hopper"]))
+    assert result.mode == "hybrid" and set(ids(result)) == {"2601.00003", "2601.00004"}
+
+
+def test_hybrid_search_with_a_filter_matching_no_paper_finds_nothing(embedded):
+    assert ids(svc.search(embedded, "diffusion", filters=make_filters(orgs=["nobody"]))) == []
+
+
 def test_a_filtered_semantic_search_sees_a_paper_added_after_it(embedded):
     cv = make_filters(categories=["cs.CV"])
     assert ids(svc.search(embedded, "denoising diffusion", mode="semantic", filters=cv)) == ["2601.00001"]

@@ -194,6 +194,8 @@ def _hybrid_keyword(conn, parsed: Query, k: int, allowed: np.ndarray | None, pap
     """The keyword stage of hybrid search. A broad filter (a category: a third of 1M papers) is applied
     to the unfiltered ranking's top ``k / share`` x 2 with the allowed pks in hand, instead of joining
     every keyword match to ``papers`` and checking the filter in SQL (hybrid + cs.CL at 1M: p95 133 ms)."""
+    if allowed is not None and not len(allowed):  # the filter allows no paper at all
+        return []
     if allowed is None or not papers or len(allowed) < BROAD_FILTER * papers:
         return sq.keyword_ranked(conn, parsed, limit=k, postings=sq.HYBRID_POSTINGS)
     share = min(1.0, len(allowed) / papers)
