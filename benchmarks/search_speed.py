@@ -257,7 +257,8 @@ def measure(n_path: Path, queries: list[str], qvecs: np.ndarray, embedder, rebui
         row[name] = dict(share=len(rows) / len(pks), sql_s=t_sql, ann=t_f, exact=t_fx, recall=float(np.mean(rec)))
     if len(index) < vectors.ANN_MIN:
         index.ann = None  # hybrid as the service runs it at this size: exact vector search
-    t_kw, t_kw_stage, t_kw_svc, t_hybrid, t_hybrid_cat = [], [], [], [], []
+    t_kw, t_kw_stage, t_kw_svc, t_hybrid, t_hybrid_cat, t_hybrid_author = [], [], [], [], [], []
+    surnames = ["wang", "zhang", "li", "chen", "liu", "smith", "kim", "nguyen", "müller", "garcia"]
     with store.engine.connect() as conn:
         for text in queries:
             t_kw.append(timed(sq.keyword_ranked, conn, parse(text), limit=100)[0])
@@ -268,8 +269,10 @@ def measure(n_path: Path, queries: list[str], qvecs: np.ndarray, embedder, rebui
         assert result.mode == "hybrid", result.mode
         t_hybrid.append(t)
         t_hybrid_cat.append(timed(search, store, text, embedder=embedder, filters=Filters(categories=("cs.CL",)))[0])
+        author = Filters(authors=(surnames[len(t_hybrid_author) % len(surnames)],))  # common surnames
+        t_hybrid_author.append(timed(search, store, text, embedder=embedder, filters=author)[0])
     row.update(keyword=t_kw, keyword_stage=t_kw_stage, keyword_service=t_kw_svc, hybrid=t_hybrid,
-               hybrid_category=t_hybrid_cat)  # fmt: skip
+               hybrid_category=t_hybrid_cat, hybrid_author=t_hybrid_author)  # fmt: skip
     store.engine.dispose()
     vectors.forget(store)
     return row
@@ -364,14 +367,14 @@ def main() -> int:
     print("| papers | keyword SQL p50/p95 ms | keyword, hybrid stage | keyword (service) | vector exact | vector IVF-PQ "
           "| speed-up p50 / p95 "
           "| recall@10 | one month: share, IVF / exact ms, recall | cs.CL: share, IVF / exact ms, recall "
-          "| hybrid incl. encoding | hybrid + category | build s | index MB (RSS / file) |")  # fmt: skip
-    print("|" + "---|" * 14)
+          "| hybrid incl. encoding | hybrid + category | hybrid + author surname | build s | index MB (RSS / file) |")  # fmt: skip
+    print("|" + "---|" * 15)
     for r in rows:
         f = [f"{r[name]['share']:.1%}, {ms(r[name]['ann'], 50):.1f}/{ms(r[name]['ann'], 95):.1f} vs "
              f"{ms(r[name]['exact'], 50):.1f}/{ms(r[name]['exact'], 95):.1f}, {r[name]['recall']:.3f}" for name in ("month", "category")]  # fmt: skip
         print(f"| {r['n']:,} | {cell(r['keyword'])} | {cell(r['keyword_stage'])} | {cell(r['keyword_service'])} | {cell(r['exact'])} | {cell(r['ann'])} "
               f"| {ms(r['exact'], 50) / ms(r['ann'], 50):.0f}× / {ms(r['exact'], 95) / ms(r['ann'], 95):.0f}× | {r['recall']:.3f} "
-              f"| {f[0]} | {f[1]} | {cell(r['hybrid'])} | {cell(r['hybrid_category'])} "
+              f"| {f[0]} | {f[1]} | {cell(r['hybrid'])} | {cell(r['hybrid_category'])} | {cell(r['hybrid_author'])} "
               f"| {r['build_s']:.0f} ({r['nlist']} lists, {r['probes']} probed) | {r['index_mb']:.0f} / {r['file_mb']:.0f} |")  # fmt: skip
     print(f"\nquery encoding (ONNX MiniLM, one query) p50/p95 {cell(t_enc)} ms; load vectors from SQLite: "
           + ", ".join(f"{r['n']:,}: {r['load_s']:.1f} s" for r in rows))  # fmt: skip
