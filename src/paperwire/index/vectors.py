@@ -391,7 +391,11 @@ def _refresh(store: Store, model: str, cached: VectorIndex | None, token: object
                 _checked[key], _seen[key] = time.monotonic(), token
             return cached
         pks, matrix = stored.load(conn, model)
-    index = VectorIndex(model, pks, matrix, None, _signature=sig)
+    # the previous approximate index serves until this one's is ready (keys gone from the vectors drop out)
+    index = VectorIndex(model, pks, matrix, cached.ann if cached is not None else None, _signature=sig)
+    with _lock:
+        _indexes.setdefault(store, {})[model] = index
+        _checked[key], _seen[key] = time.monotonic(), token
     if len(pks) >= ANN_MIN:
         path = _ann_files.get(store)
         if path is None:
@@ -400,9 +404,6 @@ def _refresh(store: Store, model: str, cached: VectorIndex | None, token: object
             path = ann_path(load_settings().data_dir, store, model)
             _ann_files[store] = path
         _start_ann(store, model, index)
-    with _lock:
-        _indexes.setdefault(store, {})[model] = index
-        _checked[key], _seen[key] = time.monotonic(), token
     return index
 
 
@@ -441,6 +442,9 @@ def _start_ann(store: Store, model: str, index: VectorIndex, *, wait: bool = Fal
         finally:
             with _lock:
                 _building.discard(key)
+                current = _indexes.get(store, {}).get(model)
+        if current is not None and current is not index and len(current) >= ANN_MIN:
+            _start_ann(store, model, current, wait=wait)  # reloaded meanwhile: bring the file up to its vectors
 
     if wait:
         work()

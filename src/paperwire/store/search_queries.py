@@ -159,6 +159,11 @@ def _stats_for(conn: Connection) -> _Stats:
         return stats
 
 
+def max_pk(conn: Connection) -> int:
+    """The largest paper pk (0 when there are none): an upper bound of the number of papers, read from the index."""
+    return int(conn.execute(select(func.max(p.pk))).scalar() or 0)
+
+
 def clear_stats() -> None:
     with _stats_lock:
         _stats.clear()
