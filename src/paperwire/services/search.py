@@ -201,12 +201,12 @@ def _hybrid_keyword(conn, parsed: Query, k: int, allowed: np.ndarray | None, pap
     if allowed is None or f.after or f.before or not papers or len(allowed) < BROAD_FILTER * papers:
         # dates stay in SQL: common-word rankings score the newest matches, which a date range would drop
         return sq.keyword_ranked(conn, parsed, limit=k, postings=sq.HYBRID_POSTINGS)
-    share = min(1.0, len(allowed) / papers)
-    ranked = sq.keyword_ranked(conn, parsed, limit=min(MAX_DEPTH * 2, math.ceil(2 * k / share)),
-                               filters=Filters(), postings=sq.HYBRID_POSTINGS)  # fmt: skip
+    deep = math.ceil(2 * k / min(1.0, len(allowed) / papers))
+    ranked = sq.keyword_ranked(conn, parsed, limit=min(MAX_DEPTH * 2, deep), filters=Filters(),
+                               postings=sq.HYBRID_POSTINGS)  # fmt: skip
     keep = np.isin(np.fromiter((pk for pk, _ in ranked), dtype=np.int64, count=len(ranked)), allowed)
     kept = [hit for hit, ok in zip(ranked, keep) if ok][:k]
-    if len(kept) < k and len(ranked) >= math.ceil(2 * k / share):  # the filter took too many: rank within it
+    if len(kept) < k and len(ranked) >= deep:  # the filter took too many: rank within it
         return sq.keyword_ranked(conn, parsed, limit=k, postings=sq.HYBRID_POSTINGS)
     return kept
 

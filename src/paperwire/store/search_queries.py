@@ -151,7 +151,7 @@ _lexemes: dict[str, tuple[str, ...]] = {}  # PostgreSQL: a word's lexemes ('engl
 
 def _stats_for(conn: Connection) -> _Stats:
     key = conn.engine.url.render_as_string(hide_password=False)
-    token = conn.execute(select(func.max(p.pk))).scalar()
+    token = max_pk(conn)
     with _stats_lock:
         stats = _stats.get(key)
         if stats is None or stats.token != token or time.monotonic() - stats.created > STATS_TTL:
@@ -192,12 +192,7 @@ def _plan(conn: Connection, units: list[Unit], depth: int) -> tuple[list[Unit], 
         return units, "or"
     if _dialect(conn) == "sqlite" and _count_matching(conn, units, "or", cap=SQLITE_EXACT + 1) <= SQLITE_EXACT:
         return units, "or"  # counting is cheap in FTS5 (a few ms): rank exactly what is affordable
-    kept, total = [], 0
-    for unit in sorted(units, key=lambda u: (df[u], u.kind, u.text)):
-        if kept and total + df[unit] > cap:
-            break
-        kept.append(unit)
-        total += df[unit]
+    kept = _rarest(units, df, cap, at_least_one=True)
     if len(kept) == 1 and df[kept[0]] > cap:  # every unit is common: papers with all of them
         if _count_matching(conn, units, "and", cap=depth) >= depth:
             return units, "and"
@@ -210,14 +205,20 @@ def affordable_units(conn: Connection, units: list[Unit], postings: int) -> list
     df = {u: _unit_df(conn, stats, u) for u in units}
     if sum(df.values()) <= postings:
         return units
-    kept: set[Unit] = set()
-    total = 0
-    for unit in sorted(units, key=lambda u: (df[u], u.kind, u.text)):
-        if total + df[unit] > postings:
-            break
-        kept.add(unit)
-        total += df[unit]
+    kept = set(_rarest(units, df, postings))
     return [u for u in units if u in kept]
+
+
+def _rarest(units: list[Unit], df: dict[Unit, int], budget: int, *, at_least_one: bool = False) -> list[Unit]:
+    """The rarest ``units`` (rarest first) whose document frequencies add up to at most ``budget``;
+    with ``at_least_one`` the rarest unit even when it alone is over."""
+    kept, total = [], 0
+    for unit in sorted(units, key=lambda u: (df[u], u.kind, u.text)):
+        if (kept or not at_least_one) and total + df[unit] > budget:
+            break
+        kept.append(unit)
+        total += df[unit]
+    return kept
 
 
 def _count_matching(conn: Connection, units: list[Unit], how: str, *, cap: int) -> int:
