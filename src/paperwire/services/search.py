@@ -29,7 +29,7 @@ from paperwire.index.embedder import MINILM, Embedder, default_embedder
 from paperwire.rank import fusion
 from paperwire.rank.query import Filters, Query, QueryError, parse, words_of
 from paperwire.store import Paper, Store
-from paperwire.store.queries import DataVersion
+from paperwire.store.queries import data_version
 from paperwire.store import search_queries as sq
 
 log = logging.getLogger(__name__)
@@ -157,25 +157,21 @@ def search(store: Store, query: str, *, limit: int = 20, offset: int = 0, filter
 
 # -- the papers a filter allows, for vector search within them ---------------------------------------
 ALLOWED_CACHED = 64  # filters whose matching pks are kept per store (popular categories, months)
-_allowed: "weakref.WeakKeyDictionary[Store, tuple[DataVersion, object, OrderedDict]]" = weakref.WeakKeyDictionary()
+_allowed: "weakref.WeakKeyDictionary[Store, tuple[object, OrderedDict]]" = weakref.WeakKeyDictionary()
 _allowed_lock = threading.Lock()
 
 
 def allowed_pks(store: Store, conn, filters: Filters) -> np.ndarray:
     """pks of the papers matching ``filters`` (sorted), remembered until the database changes: a broad
     filter matches many papers (cs.CL: a third of 1M, ~0.2–1 s to read), and a few filters are most used."""
-    with _allowed_lock:
-        entry = _allowed.get(store)
-        if entry is None:
-            entry = _allowed[store] = (DataVersion(store.engine), None, OrderedDict())
-    version, seen, cached = entry
-    token = version()
+    token = data_version(store)
     if token is None:  # the database cannot tell when it changed: never cache
         return sq.filtered_pks(conn, filters)
     with _allowed_lock:
-        if token != seen:
+        seen, cached = _allowed.get(store, (None, None))
+        if cached is None or token != seen:
             cached = OrderedDict()
-            _allowed[store] = (version, token, cached)
+            _allowed[store] = (token, cached)
         elif filters in cached:
             cached.move_to_end(filters)
             return cached[filters]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -214,3 +215,18 @@ class DataVersion:
             if self._sqlite is not None:
                 self._sqlite.close()
                 self._sqlite = None
+
+
+_versions: "weakref.WeakKeyDictionary[object, DataVersion]" = weakref.WeakKeyDictionary()
+_versions_lock = threading.Lock()
+
+
+def data_version(store) -> object | None:
+    """The current :class:`DataVersion` token of a :class:`~paperwire.store.Store`'s database (one
+    detector per store, shared by the caches of search and the vector index; keyed by the store, which
+    the detector does not reference, so both go with it); None when the database cannot tell."""
+    with _versions_lock:
+        version = _versions.get(store)
+        if version is None:
+            version = _versions[store] = DataVersion(store.engine)
+    return version()
