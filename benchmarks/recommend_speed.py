@@ -22,11 +22,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from paperwire.context import Paperwire  # noqa: E402
 from paperwire.index import embeddings as stored  # noqa: E402
-from paperwire.index import terms  # noqa: E402
 from paperwire.index.embedder import MINILM, FakeEmbedder  # noqa: E402
 from paperwire.services import recommend as rec  # noqa: E402
 from paperwire.services.ingest import ingest_path  # noqa: E402
+from paperwire.settings import Settings  # noqa: E402
 from paperwire.store import Store  # noqa: E402
 from paperwire.store import accounts as db  # noqa: E402
 from paperwire.store import signals  # noqa: E402
@@ -55,7 +56,6 @@ def _store() -> Store:
             todo = stored.missing(conn, MINILM)
         stored.import_bundled(store, MINILM, stored.BUNDLED, todo)
         print(f"built the 75k database in {time.monotonic() - started:.0f} s", file=sys.stderr)
-    terms.configure(store, CACHE / "recommend-speed.terms.npz")
     return store
 
 
@@ -69,29 +69,29 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     store = _store()
+    pw = Paperwire(Settings(database_url=str(store.engine.url), data_dir=CACHE), store, embedder=_QueryOnly())
     started = time.monotonic()
-    T = terms.index_for(store)
+    T = pw.terms.get()
     print(f"{len(T):,} papers; term cache ready in {time.monotonic() - started:.1f} s; "
           f"{stored.count(store, MINILM):,} with MiniLM vectors")  # fmt: skip
     user = db.user_by_email(store, "speed@example.org") or db.create_user(store, "speed@example.org", None)
     liked = signals.candidate_pks(store, None, None, "cs.RO")[: args.ratings + args.repeat + 1]
     for pk in liked[: args.ratings]:
         db.set_rating(store, user.pk, int(pk), 1)
-    embedder = _QueryOnly()
-    rec.recommend(store, user, limit=20, days=366, embedder=embedder)  # load the vectors and co-saves once
+    rec.recommend(pw, user, limit=20, days=366)  # load the vectors and co-saves once
 
     update, full, week = [], [], []
     for i in range(args.repeat):
         db.set_rating(store, user.pk, int(liked[args.ratings + i]), 1)  # a new rating: the model must refit
         t = time.perf_counter()
-        found = rec.recommend(store, user, limit=20, days=7, embedder=embedder)
+        found = rec.recommend(pw, user, limit=20, days=7)
         update.append(time.perf_counter() - t)
         assert found.model == "linear" and found.items
         t = time.perf_counter()
-        rec.recommend(store, user, limit=20, days=366 * 2, embedder=embedder)
+        rec.recommend(pw, user, limit=20, days=366 * 2)
         full.append(time.perf_counter() - t)
         t = time.perf_counter()
-        rec.recommend(store, user, limit=20, days=7, embedder=embedder)
+        rec.recommend(pw, user, limit=20, days=7)
         week.append(time.perf_counter() - t)
 
     from sklearn.svm import LinearSVC

@@ -25,11 +25,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from paperwire.context import Paperwire  # noqa: E402
 from paperwire.index import embeddings as stored  # noqa: E402
-from paperwire.index import vectors  # noqa: E402
 from paperwire.index.embedder import OnnxEmbedder, paper_text, text_hash  # noqa: E402
 from paperwire.ingest import ingest_items  # noqa: E402
 from paperwire.services import search as svc  # noqa: E402
+from paperwire.settings import Settings  # noqa: E402
 from paperwire.sources.records import PaperRecord  # noqa: E402
 from paperwire.store import Store  # noqa: E402
 from paperwire.store import search_queries as sq  # noqa: E402
@@ -88,7 +89,7 @@ def main() -> int:
     with store.transaction() as conn:
         stored.write(conn, embedder.name, [(pk_of[i], text_hash(papers[i].title, papers[i].summary), v)
                                            for i, v in zip(order, matrix)])  # fmt: skip
-    vectors.configure(store, embedder=embedder)
+    pw = Paperwire(Settings(database_url=str(store.engine.url), data_dir=cache.parent), store, embedder=embedder)
 
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -111,7 +112,7 @@ def main() -> int:
         cos = unit @ unit[row[pid]]
         cos[row[pid]] = -2
         results["MiniLM cosine alone"].append(metrics([order[i] for i in np.argsort(-cos, kind="stable")[:K]], wanted))
-        related = svc.similar(store, pid, K)
+        related = svc.similar(pw, pid, K)
         results["paperwire similar (blend)"].append(metrics([p.id for p in related.papers], wanted))
     per_query = (time.monotonic() - started) / max(1, len(neighbours)) * 1000
     base = np.mean([n for _, n in results["TF-IDF cosine (baseline)"]])

@@ -35,13 +35,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from paperwire.context import Paperwire  # noqa: E402
 from paperwire.index import embeddings as stored  # noqa: E402
-from paperwire.index import vectors  # noqa: E402
 from paperwire.index.embedder import OnnxEmbedder, paper_text  # noqa: E402
 from paperwire.ingest import ingest_items  # noqa: E402
 from paperwire.rank import fusion  # noqa: E402
 from paperwire.rank.query import parse  # noqa: E402
 from paperwire.services import search as svc  # noqa: E402
+from paperwire.settings import Settings  # noqa: E402
 from paperwire.sources.records import PaperRecord  # noqa: E402
 from paperwire.store import Store  # noqa: E402
 from paperwire.store import search_queries as sq  # noqa: E402
@@ -154,8 +155,8 @@ def main() -> int:
     with store.transaction() as conn:
         stored.write(conn, embedder.name, [(pk_of[f"scifact-{d['_id']}"], text_hash(doc_title(d), d["text"]), v)
                                            for d, v in zip(docs, matrix)])  # fmt: skip
-    vectors.configure(store, embedder=embedder)
-    index = vectors.index_for(store, embedder.name)
+    pw = Paperwire(Settings(database_url=str(store.engine.url), data_dir=tmp), store, embedder=embedder)
+    index = pw.vectors.get(embedder.name)
     with store.engine.connect() as conn:
         doc_of = {pk: pid.removeprefix("scifact-") for pid, pk in sq.pks_of(conn, [f"scifact-{d['_id']}" for d in docs]).items()}
 
@@ -241,7 +242,7 @@ def main() -> int:
     started = time.monotonic()
     runs = {}
     for qid in qrels["test"]:
-        result = svc.search(store, queries[qid], limit=DEPTH, mode="hybrid", embedder=embedder, fuse=best,
+        result = svc.search(pw, queries[qid], limit=DEPTH, mode="hybrid", fuse=best,
                             with_snippets=False)  # fmt: skip
         runs[qid] = [p.id.removeprefix("scifact-") for p in result.papers]
     per_query = (time.monotonic() - started) / len(qrels["test"]) * 1000

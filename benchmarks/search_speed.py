@@ -197,7 +197,8 @@ def phrases(records: list[dict], n: int, seed: int = 7) -> list[str]:
 
 def real_vectors_recall(real: np.ndarray, qvecs: np.ndarray) -> str:
     """Recall@10 of the approximate index on the 14.8k real MiniLM vectors alone (as built for them)."""
-    from paperwire.index.vectors import VectorIndex, build_ann
+    from paperwire.index.ann import build_ann
+    from paperwire.index.vectors import VectorIndex
 
     rng = np.random.default_rng(0)
     perm = rng.permutation(len(real))
@@ -212,9 +213,12 @@ def real_vectors_recall(real: np.ndarray, qvecs: np.ndarray) -> str:
 
 
 def measure(n_path: Path, queries: list[str], qvecs: np.ndarray, embedder, rebuild: bool) -> dict:
+    from paperwire.context import Paperwire
     from paperwire.index import vectors
-    from paperwire.index.vectors import VectorIndex, build_ann
+    from paperwire.index.ann import build_ann
+    from paperwire.index.vectors import VectorIndex
     from paperwire.rank.query import Filters, parse
+    from paperwire.settings import Settings
     from paperwire.services.search import search
     from paperwire.store import Store
     from paperwire.store import search_queries as sq
@@ -236,11 +240,10 @@ def measure(n_path: Path, queries: list[str], qvecs: np.ndarray, embedder, rebui
     row["nlist"], row["probes"] = ann.nlist, ann.probes()
     del ann
     gc.collect()
-    vectors.configure(store, embedder=embedder, ann_file=ann_file)
-    vectors.forget(store)
-    index = vectors.index_for(store, MINILM)  # as the service gets it: the index file loaded
+    pw = Paperwire(Settings(database_url=f"sqlite:///{n_path}", data_dir=CACHE), store, embedder=embedder)
+    index = pw.vectors.get(MINILM)  # as the service gets it: the index file loaded
     if len(index) < vectors.ANN_MIN:  # the service searches this size exactly; measure the index anyway
-        vectors._start_ann(store, MINILM, index, wait=True)
+        pw.vectors.start_ann(MINILM, index, wait=True)
     deadline = time.monotonic() + 600
     while index.ann is None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -264,17 +267,17 @@ def measure(n_path: Path, queries: list[str], qvecs: np.ndarray, embedder, rebui
             t_kw.append(timed(sq.keyword_ranked, conn, parse(text), limit=100)[0])
             t_kw_stage.append(timed(sq.keyword_ranked, conn, parse(text), limit=100, postings=sq.HYBRID_POSTINGS)[0])
     for text in queries:
-        t_kw_svc.append(timed(search, store, text, mode="keyword", embedder=embedder)[0])
-        t, result = timed(search, store, text, embedder=embedder)
+        t_kw_svc.append(timed(search, pw, text, mode="keyword")[0])
+        t, result = timed(search, pw, text)
         assert result.mode == "hybrid", result.mode
         t_hybrid.append(t)
-        t_hybrid_cat.append(timed(search, store, text, embedder=embedder, filters=Filters(categories=("cs.CL",)))[0])
+        t_hybrid_cat.append(timed(search, pw, text, filters=Filters(categories=("cs.CL",)))[0])
         author = Filters(authors=(surnames[len(t_hybrid_author) % len(surnames)],))  # common surnames
-        t_hybrid_author.append(timed(search, store, text, embedder=embedder, filters=author)[0])
+        t_hybrid_author.append(timed(search, pw, text, filters=author)[0])
     row.update(keyword=t_kw, keyword_stage=t_kw_stage, keyword_service=t_kw_svc, hybrid=t_hybrid,
                hybrid_category=t_hybrid_cat, hybrid_author=t_hybrid_author)  # fmt: skip
+    pw.close()
     store.engine.dispose()
-    vectors.forget(store)
     return row
 
 
@@ -304,7 +307,8 @@ def timings(fn, qvecs, *args) -> tuple[list[float], list]:
 def measure_vectors_only(n: int, records: list[dict], real: np.ndarray, by_cat: dict, qvecs: np.ndarray) -> str:
     """The vector part alone, on ``n`` vectors made in memory as the corpus's are (no database): for a
     size whose SQLite corpus is not built yet."""
-    from paperwire.index.vectors import VectorIndex, build_ann
+    from paperwire.index.ann import build_ann
+    from paperwire.index.vectors import VectorIndex
 
     rng = random.Random(n)
     picked = [records[rng.randrange(len(records))] for _ in range(n)]
@@ -343,9 +347,9 @@ def main() -> int:
     paths = [corpus(min(n, len(records)) if n <= len(records) + 1000 else n, records, real, by_cat) for n in args.sizes]
     if args.build_only:
         return 0
-    from paperwire.index.embedder import default_embedder
+    from paperwire.index.embedder import OnnxEmbedder
 
-    embedder = default_embedder(CACHE / "models")
+    embedder = OnnxEmbedder(CACHE / "models")
     queries = phrases(records, args.queries)
     embedder.encode(queries[:8])  # warm up
     t_enc, qvecs = [], []

@@ -124,14 +124,30 @@ def db_url(new_db_url):
 
 
 @pytest.fixture
-def store(db_url, tmp_path):
-    from paperwire.index import terms
+def store(db_url):
     from paperwire.store import Store
 
     s = Store.open(db_url, upgrade=True)
-    terms.configure(s, tmp_path / "terms.npz")  # the term-feature cache of this test's corpus
     yield s
     s.close()
+
+
+@pytest.fixture
+def pw_settings() -> dict:
+    """Settings of the ``pw`` fixture's context besides its database and folder (a test folder overrides it)."""
+    return {}
+
+
+@pytest.fixture
+def pw(store, db_url, tmp_path, pw_settings):
+    """The application context around ``store``, its caches in this test's folder (the app fixtures
+    build their app on it, so a test and its app share indexes, embedder and caches)."""
+    from paperwire.context import Paperwire
+    from paperwire.settings import Settings
+
+    context = Paperwire(Settings(database_url=db_url, data_dir=tmp_path, **pw_settings), store)
+    yield context
+    context.close()
 
 
 @pytest.fixture

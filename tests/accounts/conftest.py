@@ -62,8 +62,13 @@ def mailbox(smtp):
 
 
 @pytest.fixture
-def app(store, db_url, smtp):
-    application = create_app(Settings(database_url=db_url, smtp_url=smtp[1], secret_key="test-secret-key"), store=store)
+def pw_settings(smtp) -> dict:
+    return {"smtp_url": smtp[1], "secret_key": "test-secret-key"}
+
+
+@pytest.fixture
+def app(pw):
+    application = create_app(pw=pw)
     application.state.page_cache = PageCache(lambda: None)  # per-user pages (see test_page_cache_*)
     return application
 

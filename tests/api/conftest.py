@@ -53,8 +53,13 @@ def loopback_only(monkeypatch):
 
 
 @pytest.fixture
-def app(store, db_url):
-    return create_app(Settings(database_url=db_url, base_url=BASE_URL), store=store)
+def pw_settings() -> dict:
+    return {"base_url": BASE_URL}
+
+
+@pytest.fixture
+def app(pw):
+    return create_app(pw=pw)
 
 
 @pytest.fixture

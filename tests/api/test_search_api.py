@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from paperwire.index import embeddings, vectors
+from paperwire.index import embeddings
 from paperwire.index.embedder import FakeEmbedder
 from paperwire.ingest import ingest_items
 from tests.factories import make_record
@@ -26,9 +26,9 @@ def papers(store):
 
 
 @pytest.fixture
-def embedded(papers):
+def embedded(papers, pw):
     embedder = FakeEmbedder()
-    vectors.configure(papers, embedder=embedder)
+    pw.use_embedder(embedder)
     embeddings.embed_missing(papers, embedder, bundled=None)
     return papers
 

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from paperwire.index import vectors
-from paperwire.index.vectors import VectorIndex, build_ann
+from paperwire.index.ann import Ann, build_ann
+from paperwire.index.vectors import VectorIndex, VectorIndexes
 
 
 def clustered(n: int, dim: int = 64, clusters: int = 50, seed: int = 0) -> np.ndarray:
@@ -79,33 +80,30 @@ def test_an_empty_index_finds_nothing():
 def test_new_vectors_are_added_to_the_index_file_incrementally(data, tmp_path, store, monkeypatch):
     pks, matrix = data
     path = tmp_path / "vectors.ivf"
-    vectors.configure(store, ann_file=path)
-    first = vectors._load_or_build_ann(store, "m", pks[:3000], matrix[:3000])
+    first = vectors.load_or_build_ann(path, pks[:3000], matrix[:3000])
     assert path.exists() and len(first) == 3000
-    second = vectors._load_or_build_ann(store, "m", pks, matrix)
+    second = vectors.load_or_build_ann(path, pks, matrix)
     assert len(second) == 4000 and bool(np.all(second.contains(pks)))
     assert np.array_equal(centroids(first), centroids(second))  # added, not retrained
-    again = vectors.Ann.restore(path)
+    again = Ann.restore(path)
     assert len(again) == 4000 and bool(np.all(again.contains(pks)))
 
 
 def test_vectors_gone_from_the_database_are_dropped_from_the_index_file(data, tmp_path, store):
     pks, matrix = data
     path = tmp_path / "vectors.ivf"
-    vectors.configure(store, ann_file=path)
-    vectors._load_or_build_ann(store, "m", pks, matrix)
+    vectors.load_or_build_ann(path, pks, matrix)
     kept = pks[::2]
-    ann = vectors._load_or_build_ann(store, "m", kept, matrix[::2])
+    ann = vectors.load_or_build_ann(path, kept, matrix[::2])
     assert len(ann) == len(kept) and not ann.contains(pks[1::2]).any()
-    assert len(vectors.Ann.restore(path)) == len(kept)
+    assert len(Ann.restore(path)) == len(kept)
 
 
 def test_an_index_file_the_corpus_outgrew_is_rebuilt_with_more_lists(data, tmp_path, store):
     pks, matrix = data
     path = tmp_path / "vectors.ivf"
-    vectors.configure(store, ann_file=path)
-    small = vectors._load_or_build_ann(store, "m", pks[:200], matrix[:200])
-    grown = vectors._load_or_build_ann(store, "m", pks, matrix)
+    small = vectors.load_or_build_ann(path, pks[:200], matrix[:200])
+    grown = vectors.load_or_build_ann(path, pks, matrix)
     assert grown.nlist > 2 * small.nlist and len(grown) == len(pks)
 
 
@@ -118,10 +116,9 @@ def test_an_index_file_of_an_older_kind_is_rebuilt_as_fast_scan(data, tmp_path, 
     old.train(matrix)
     old.add_with_ids(matrix, pks)
     faiss.write_index(old, str(path))  # the IVF-flat file an earlier version wrote
-    vectors.configure(store, ann_file=path)
-    ann = vectors._load_or_build_ann(store, "m", pks, matrix)
+    ann = vectors.load_or_build_ann(path, pks, matrix)
     assert isinstance(ann.index, faiss.IndexIVFPQFastScan) and len(ann) == len(pks)
-    assert isinstance(vectors.Ann.restore(path).index, faiss.IndexIVFPQFastScan)
+    assert isinstance(Ann.restore(path).index, faiss.IndexIVFPQFastScan)
 
 
 def centroids(ann) -> np.ndarray:
@@ -178,9 +175,7 @@ def test_a_large_index_builds_its_file_in_the_background_and_stays_correct(store
     embeddings.embed_missing(store, embedder, bundled=None)
     monkeypatch.setattr(vectors, "ANN_MIN", 10)
     path = tmp_path / "ann.ivf"
-    vectors.configure(store, ann_file=path)
-    vectors.forget(store)
-    index = vectors.index_for(store, embedder.name)
+    index = VectorIndexes(store, lambda model: path).get(embedder.name)
     query = embedder.encode(["topic 3 theme 3"])[0]
     exact = index.exact(query, 5)
     assert index.search(query, 5) == exact  # exact while the graph builds
@@ -204,7 +199,7 @@ def test_rebuild_writes_the_index_file_from_the_stored_vectors(store, tmp_path):
     path = tmp_path / "db.fake.ivf"
     index = vectors.rebuild(store, embedder.name, path)
     assert len(index) == 60 and path.exists()
-    restored = vectors.Ann.restore(path)
+    restored = Ann.restore(path)
     assert len(restored) == 60 and bool(np.all(restored.contains(index.pks)))
 
 
@@ -228,28 +223,27 @@ def test_an_unchanged_database_is_not_asked_again_for_its_stored_vectors(store, 
     real = embeddings.signature
     monkeypatch.setattr(embeddings, "signature", lambda conn, model: calls.append(model) or real(conn, model))
     monkeypatch.setattr(vectors, "SIGNATURE_TTL", 0.0)
-    vectors.forget(store)
-    first = vectors.index_for(store, embedder.name)
-    assert vectors.index_for(store, embedder.name) is first and len(calls) == 1
+    indexes = VectorIndexes(store, lambda model: None)
+    first = indexes.get(embedder.name)
+    assert indexes.get(embedder.name) is first and len(calls) == 1
     _embedded_store(store, 2, word="other")  # a commit: the stored vectors are checked, and reloaded
-    assert len(vectors.index_for(store, embedder.name)) == 7 and len(calls) == 2
+    assert len(indexes.get(embedder.name)) == 7 and len(calls) == 2
 
 
 def test_a_large_index_is_reloaded_in_the_background_while_searches_use_the_one_in_hand(store, monkeypatch, tmp_path):
     import time
 
     embedder = _embedded_store(store, 12)
-    vectors.configure(store, ann_file=tmp_path / "ann.ivf")
     monkeypatch.setattr(vectors, "ANN_MIN", 10)
     monkeypatch.setattr(vectors, "SIGNATURE_TTL", 0.0)
-    vectors.forget(store)
-    first = vectors.index_for(store, embedder.name)
+    indexes = VectorIndexes(store, lambda model: tmp_path / "ann.ivf")
+    first = indexes.get(embedder.name)
     _embedded_store(store, 3, word="other")
-    assert vectors.index_for(store, embedder.name) is first  # returned at once, reloading behind
+    assert indexes.get(embedder.name) is first  # returned at once, reloading behind
     deadline = time.monotonic() + 20
-    while len(vectors.index_for(store, embedder.name)) != 15 and time.monotonic() < deadline:
+    while len(indexes.get(embedder.name)) != 15 and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert len(vectors.index_for(store, embedder.name)) == 15
+    assert len(indexes.get(embedder.name)) == 15
 
 
 def test_a_read_only_filter_array_is_prepared_once_per_index(data):

@@ -113,7 +113,7 @@ def test_interests_form_without_csrf_is_refused(client, corpus):
     assert rec.interests(corpus, db.user_by_email(corpus, "csrf@example.org")) == ""
 
 
-def test_a_reason_quoting_a_paper_title_shows_it_as_text(client, corpus, new_client):
+def test_a_reason_quoting_a_paper_title_shows_it_as_text(client, corpus, new_client, pw):
     from tests.accounts.conftest import paper
 
     xss = paper(corpus, id="2606.90001", title='<script>alert("x")</script> speech separation',
@@ -125,7 +125,7 @@ def test_a_reason_quoting_a_paper_title_shows_it_as_text(client, corpus, new_cli
         rate(corpus, db.user_by_email(corpus, f"reader{n}@example.org"), [xss.id, b])
     signup(client, "me@example.org")
     rate(corpus, db.user_by_email(corpus, "me@example.org"), [xss.id] + ids_of("speech", range(0, 3)))
-    rec.forget_user(corpus, -1)
+    rec.forget_user(pw, -1)
     page = client.get("/for-you?days=30").text
     assert "Readers of “&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; speech separation” also saved this" in page
     assert '<script>alert("x")</script>' not in page

@@ -19,8 +19,8 @@ from tests.conftest import free_port
 
 
 @pytest.fixture
-def client(store, db_url):
-    app = create_app(Settings(database_url=db_url), store=store)
+def client(pw):
+    app = create_app(pw=pw)
     with TestClient(app) as c:
         yield c
 

@@ -21,8 +21,13 @@ EVIL_SUMMARY = "<img src=x onerror=alert(2)> We show $x^2 < y$ &lt;b&gt; & \\emp
 
 
 @pytest.fixture
-def client(store, db_url):
-    app = create_app(Settings(database_url=db_url, base_url=BASE_URL), store=store)
+def pw_settings() -> dict:
+    return {"base_url": BASE_URL}
+
+
+@pytest.fixture
+def client(pw):
+    app = create_app(pw=pw)
     with TestClient(app) as c:
         yield c
 

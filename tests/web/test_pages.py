@@ -20,8 +20,8 @@ HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}  # what a browser
 
 
 @pytest.fixture
-def client(store, db_url):
-    app = create_app(Settings(database_url=db_url), store=store)
+def client(pw):
+    app = create_app(pw=pw)
     with TestClient(app, headers=HTML) as c:
         yield c
 

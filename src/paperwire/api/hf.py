@@ -93,7 +93,7 @@ def search_papers(
     q: Annotated[str, Query(description="Free text; query syntax is ignored.")] = "",
     limit: Annotated[int, Query(ge=1, le=100, description="Number of papers.")] = 50,
 ) -> Response:
-    result = search_service.search(request.app.state.store, q, limit=limit)
+    result = search_service.search(request.app.state.pw, q, limit=limit)
     return json_response(_daily_items(request.app.state.store, result.papers))
 
 

@@ -103,7 +103,7 @@ def api_search(
     _printable(q, "q")
     filters = _filters(author, category, org, after, before)
     try:
-        result = search_service.search(request.app.state.store, q, limit=limit, offset=offset, filters=filters,
+        result = search_service.search(request.app.state.pw, q, limit=limit, offset=offset, filters=filters,
                                        mode=mode, strict=True)  # fmt: skip
     except QueryError as err:
         raise ParamError("q", f"invalid q: {err}") from None
@@ -145,7 +145,7 @@ def similar_papers(
 ) -> Response:
     if not paper_id.isprintable() or len(paper_id) > MAX_ID:
         return error_response(404, f"no paper with id {''.join(c if c.isprintable() else '?' for c in paper_id[:MAX_ID])}")
-    related = search_service.similar(request.app.state.store, _normalised(paper_id), limit)
+    related = search_service.similar(request.app.state.pw, _normalised(paper_id), limit)
     if related is None:
         return error_response(404, f"no paper with id {paper_id}")
     return _related(request, related)
@@ -161,7 +161,7 @@ def similar_papers(
 )
 def more_like_these(request: Request, body: Annotated[SimilarRequest, Body()]) -> Response:
     ids = [_normalised(i) for i in body.ids if i.isprintable() and len(i) <= MAX_ID]
-    related = search_service.similar_to_many(request.app.state.store, [i for i in ids if i], body.limit) if ids else None
+    related = search_service.similar_to_many(request.app.state.pw, [i for i in ids if i], body.limit) if ids else None
     if related is None:
         return error_response(404, "none of the ids is a known paper")
     return _related(request, related)

@@ -51,12 +51,12 @@ def recommend(
 
     settings = _settings(database_url)
     store = _store(settings)
-    _configure(store, settings)
+    pw = _configure(store, settings)
     user = db.user_by_email(store, email.strip().lower())
     if user is None:
         raise _fail(f"no account with email {email}")
     with _database_errors(settings):
-        found = rec.recommend(store, user, days=days, category=category, limit=limit)
+        found = rec.recommend(pw, user, days=days, category=category, limit=limit)
     if as_json:
         out.print_json(json.dumps({"model": found.model, "recommendations": [
             _paper_json(r.paper, settings.base_url, reason=r.reason, score=round(r.score, 4)) for r in found.items]}))

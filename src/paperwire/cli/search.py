@@ -31,11 +31,10 @@ def _snippet_text(segments) -> str:
     return "".join(f"[bold]{text}[/]" if match else text.replace("[", "\\[") for text, match in segments)
 
 
-def _configure(store, settings) -> None:
-    from paperwire.index import vectors
-    from paperwire.index.embedder import MINILM
+def _configure(store, settings):
+    from paperwire.context import Paperwire
 
-    vectors.configure(store, ann_file=vectors.ann_path(settings.data_dir, store, MINILM))
+    return Paperwire(settings, store)
 
 
 @app.command()
@@ -66,10 +65,10 @@ def search(
     except QueryError as err:
         raise _fail(str(err)) from None
     store = _store(settings)
-    _configure(store, settings)
+    pw = _configure(store, settings)
     with _database_errors(settings):
         try:
-            result = svc.search(store, query, limit=limit, offset=offset, filters=filters, mode=mode, strict=True)  # type: ignore[arg-type]
+            result = svc.search(pw, query, limit=limit, offset=offset, filters=filters, mode=mode, strict=True)  # type: ignore[arg-type]
         except QueryError as err:
             raise _fail(str(err)) from None
     if as_json:
@@ -104,9 +103,9 @@ def similar(
 
     settings = _settings(database_url)
     store = _store(settings)
-    _configure(store, settings)
+    pw = _configure(store, settings)
     with _database_errors(settings):
-        related = svc.similar(store, _normalised(paper_id), limit)
+        related = svc.similar(pw, _normalised(paper_id), limit)
     if related is None:
         raise _fail(f"no paper with id {paper_id}")
     if as_json:
@@ -129,12 +128,12 @@ def index_embed(
     """Embed the papers that lack an embedding (vectors shipped with the demo corpus are imported), and
     update the TF-IDF term cache."""
     from paperwire.index import embeddings
-    from paperwire.index.embedder import default_embedder
+    from paperwire.index.embedder import OnnxEmbedder
 
     settings = _settings(database_url)
     store = _store(settings)
     try:
-        embedder = default_embedder(settings.data_dir / "models")
+        embedder = OnnxEmbedder(settings.data_dir / "models")
     except Exception as err:  # noqa: BLE001 - a missing optional dependency or a broken model file
         raise _fail(f"cannot load the embedding model: {err}") from None
     with _progress("embed papers", enabled=not as_json) as advance, _database_errors(settings):

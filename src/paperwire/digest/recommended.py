@@ -18,7 +18,9 @@ def recommended_section(request: SectionRequest) -> Section | None:
     from paperwire.services import recommend
     from paperwire.settings import load_settings
 
-    found = recommend.recommend(request.store, user_pk, since=request.start, until=request.end, limit=RECOMMENDED_N,
+    from paperwire.context import Paperwire
+
+    found = recommend.recommend(Paperwire(load_settings(), request.store), user_pk, since=request.start, until=request.end, limit=RECOMMENDED_N,
                                 exclude=request.sent | request.exclude,
                                 active_days=load_settings().recommend_active_days)  # fmt: skip
     if not found.items:

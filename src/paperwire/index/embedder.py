@@ -229,16 +229,3 @@ class OnnxEmbedder:
         out = np.zeros((len(papers), self.dim), dtype=np.float32)
         np.add.at(out, np.array(owner, dtype=np.intp), vectors)
         return _normalise(out)
-
-
-_default: dict[str, OnnxEmbedder] = {}
-_default_lock = threading.Lock()
-
-
-def default_embedder(cache_dir: Path) -> OnnxEmbedder:
-    """One shared :class:`OnnxEmbedder` per cache folder (loading takes ~0.4 s)."""
-    key = str(Path(cache_dir).resolve())
-    with _default_lock:
-        if key not in _default:
-            _default[key] = OnnxEmbedder(Path(cache_dir))
-        return _default[key]

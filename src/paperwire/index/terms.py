@@ -14,7 +14,6 @@ import hashlib
 import logging
 import threading
 import time
-import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -253,50 +252,44 @@ def build(store: Store, path: Path | None, *, previous: TermIndex | None = None,
     return TermIndex(pks, stamps, raw, weights, weights.transform(raw), published, _signature=sig)
 
 
-_indexes: "weakref.WeakKeyDictionary[Store, TermIndex]" = weakref.WeakKeyDictionary()
-_paths: "weakref.WeakKeyDictionary[Store, Path]" = weakref.WeakKeyDictionary()
-_checked: dict[int, float] = {}
-_lock = threading.Lock()
-SIGNATURE_TTL = 5.0
+SIGNATURE_TTL = 5.0  # seconds between checks of the papers for changes
 
 
-def configure(store: Store, path: Path | None) -> None:
-    with _lock:
-        if path is not None:
-            _paths[store] = path
+class TermIndexes:
+    """The term index of ``store``, kept in memory and refreshed (incrementally) when papers changed;
+    its rows cached in the file at ``path`` (None: no file). The application context owns one."""
 
+    def __init__(self, store: Store, path: Path | None):
+        self.store = store
+        self.path = path
+        self._lock = threading.Lock()
+        self._index: TermIndex | None = None
+        self._checked = 0.0
 
-def index_for(store: Store) -> TermIndex:
-    """This process's term index of ``store``, refreshed (incrementally) when papers changed."""
-    key = id(store)
-    with _lock:
-        cached = _indexes.get(store)
-        if cached is not None and time.monotonic() - _checked.get(key, 0.0) < SIGNATURE_TTL:
+    def get(self) -> TermIndex:
+        """The current term index, rebuilt from the changed papers when the database changed."""
+        with self._lock:
+            cached = self._index
+            if cached is not None and time.monotonic() - self._checked < SIGNATURE_TTL:
+                return cached
+        with self.store.engine.connect() as conn:
+            sig = _signature(conn)
+        if cached is not None and cached._signature == sig:
+            with self._lock:
+                self._checked = time.monotonic()
             return cached
-    with store.engine.connect() as conn:
-        sig = _signature(conn)
-    if cached is not None and cached._signature == sig:
-        with _lock:
-            _checked[key] = time.monotonic()
-        return cached
-    with _lock:  # one refresh at a time per process
-        cached = _indexes.get(store)
-        if cached is None or cached._signature != sig:
-            path = _paths.get(store)
-            if path is None:
-                from paperwire.settings import load_settings
+        with self._lock:  # one refresh at a time
+            cached = self._index
+            if cached is None or cached._signature != sig:
+                cached = self._index = build(self.store, self.path, previous=cached)
+            self._checked = time.monotonic()
+            return cached
 
-                path = _paths[store] = cache_path(store, load_settings().data_dir)
-            cached = build(store, path, previous=cached)
-            _indexes[store] = cached
-        _checked[key] = time.monotonic()
-        return cached
+    def forget(self) -> None:
+        """Drop the index in hand: the next :meth:`get` reads the cache file and the papers again."""
+        with self._lock:
+            self._index = None
 
 
-def forget(store: Store) -> None:
-    with _lock:
-        _indexes.pop(store, None)
-
-
-__all__ = ["TermIndex", "TermWeights", "analyze", "build", "column_of", "counts", "features", "index_for",
+__all__ = ["TermIndex", "TermIndexes", "TermWeights", "analyze", "build", "column_of", "counts", "features",
            "paper_terms_text", "top_terms"]  # fmt: skip

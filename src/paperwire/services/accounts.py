@@ -19,6 +19,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from paperwire.context import Paperwire
+from paperwire.services.errors import AccountError
+from paperwire.services.recommend import forget_user
 from paperwire.settings import Settings
 from paperwire.store import Store
 from paperwire.store import accounts as db
@@ -35,14 +38,6 @@ TOKEN_PREFIX = "pw_"
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
 _hasher = PasswordHasher()  # argon2id, the library's RFC 9106 low-memory defaults
 _DUMMY_HASH = _hasher.hash("a password nobody has")
-
-
-class AccountError(ValueError):
-    """A request that cannot be done; ``field`` names the form field at fault (or None)."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message, self.field = message, field
 
 
 def digest(token: str) -> str:
@@ -218,13 +213,13 @@ def update_profile(store: Store, user: User, display_name: str | None) -> None:
     db.update_user(store, user.pk, display_name=_display_name(display_name))
 
 
-def delete_account(store: Store, user: User, password: str) -> None:
+def delete_account(pw: Paperwire, user: User, password: str) -> None:
+    """Delete the user and everything they own, and forget what the context cached about them (their
+    model and their part of the co-saves)."""
     if not _check_password(user, password or ""):
         raise AccountError("the password is not right", "password")
-    db.delete_user(store, user.pk)
-    from paperwire.services.recommend import forget_user  # their model and their part of the co-saves
-
-    forget_user(store, user.pk)
+    db.delete_user(pw.store, user.pk)
+    forget_user(pw, user.pk)
     log.info("user %s deleted their account", user.pk)
 
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from paperwire.ingest.normalize import arxiv_id
-from paperwire.services.accounts import AccountError
+from paperwire.services.errors import AccountError
 from paperwire.services.browse import bibtex
 from paperwire.store import Paper, Store
 from paperwire.store import accounts as db

@@ -15,7 +15,7 @@ import nh3
 from markdown_it import MarkdownIt
 
 from paperwire.ingest.normalize import name_key
-from paperwire.services.accounts import AccountError
+from paperwire.services.errors import AccountError
 from paperwire.store import Paper, Store
 from paperwire.store import accounts as db
 from paperwire.store.accounts import Collection, Comment, User

@@ -6,7 +6,7 @@ Signals (``store.signals``): thumbs up (+), saved to a collection (+), upvoted (
 arXiv ids arrive as saved papers. Each user's content model (``rank.recommend``: a class-balanced
 linear model on TF-IDF 1–2-grams plus the MiniLM embedding; Rocchio centroid of the interests text and
 liked papers until there are enough ratings) is fitted from their own signals only and cached in this
-process until those signals change — refitting takes ~0.1 s, so a new rating shows in the next list.
+context (:class:`paperwire.context.Paperwire`) until those signals change — refitting takes ~0.1 s, so a new rating shows in the next list.
 The collaborative part (item-to-item co-occurrence in every reader's positive signals) is read from
 the database at most every :data:`COSAVE_TTL` seconds, and at once after an account is deleted; a
 reason never names another reader. Heavy work (fitting) happens only for users active in the last
@@ -16,23 +16,22 @@ user uses the cheap centroid model.
 from __future__ import annotations
 
 import logging
-import threading
 import time
-import weakref
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
 import scipy.sparse as sp
 
+from paperwire.context import Paperwire
 from paperwire.index import terms as term_index
-from paperwire.index import vectors
 from paperwire.index.embedder import Embedder
+from paperwire.index.vectors import VectorIndex
 from paperwire.rank import recommend as model_lib
 from paperwire.rank.diversity import mmr, pick_to_rate
 from paperwire.rank.reasons import Evidence, reason
-from paperwire.services.accounts import AccountError
+from paperwire.services.collections import parse_refs
+from paperwire.services.errors import AccountError
 from paperwire.store import Paper, Store
 from paperwire.store import accounts as account_db
 from paperwire.store import signals as db
@@ -48,7 +47,6 @@ POOL = 4  # candidates scored into the MMR step per wanted paper
 MAX_INTERESTS = 1000  # characters
 MAX_LIKED = 50  # papers named at onboarding
 COSAVE_TTL = 60.0  # seconds the instance's co-occurrence counts are reused
-MODEL_CACHE = 512  # fitted user models kept per process
 
 
 @dataclass
@@ -108,7 +106,7 @@ def profile(store: Store, user_pk: int) -> Profile:
 @dataclass
 class _Corpus:
     terms: term_index.TermIndex
-    vectors: vectors.VectorIndex | None
+    vectors: VectorIndex | None
     embedder: Embedder | None
 
     def rows(self, pks) -> tuple[np.ndarray, np.ndarray]:
@@ -150,12 +148,10 @@ class _Corpus:
         return X, E
 
 
-def _corpus(store: Store, embedder: Embedder | None = None) -> _Corpus:
-    from paperwire.services.search import embedder_for
-
-    model = embedder_for(store, embedder)
-    index = vectors.index_for(store, model.name) if model is not None else None
-    return _Corpus(term_index.index_for(store), index, model)
+def _corpus(pw: Paperwire) -> _Corpus:
+    model = pw.embedder()
+    index = pw.vectors.get(model.name) if model is not None else None
+    return _Corpus(pw.terms.get(), index, model)
 
 
 # -- the per-user model, cached until the user's signals change --------------------------------------
@@ -168,34 +164,15 @@ class Fitted:
     seconds: float = 0.0
 
 
-_models: "weakref.WeakKeyDictionary[Store, OrderedDict[int, Fitted]]" = weakref.WeakKeyDictionary()
-_models_lock = threading.Lock()
-
-
-def _cached(store: Store, user_pk: int, key: tuple) -> Fitted | None:
-    with _models_lock:
-        found = _models.get(store, OrderedDict()).get(user_pk)
-        return found if found is not None and found.key == key else None
-
-
-def _remember(store: Store, user_pk: int, fitted: Fitted) -> None:
-    with _models_lock:
-        cache = _models.setdefault(store, OrderedDict())
-        cache[user_pk] = fitted
-        cache.move_to_end(user_pk)
-        while len(cache) > MODEL_CACHE:
-            cache.popitem(last=False)
-
-
-def user_model(store: Store, user_pk: int, prof: Profile, corpus: _Corpus, *, allow_fit: bool = True,
+def user_model(pw: Paperwire, user_pk: int, prof: Profile, corpus: _Corpus, *, allow_fit: bool = True,
                params: model_lib.ContentParams = model_lib.ContentParams()) -> Fitted | None:  # fmt: skip
     """The user's content model (None when nothing is known about them). With ``allow_fit`` False
     (an inactive user's digest) a cached model is reused, else the cheap centroid model is built."""
     if prof.empty:
         return None
     key = (prof.stamp, corpus.terms._signature, corpus.vectors._signature if corpus.vectors is not None else None)
-    found = _cached(store, user_pk, key)
-    if found is not None:
+    found = pw.user_models.get(user_pk)
+    if found is not None and found.key == key:
         return found
     started = time.perf_counter()
     pos_pks, X_pos, E_pos = corpus.features(sorted(prof.positives))
@@ -218,7 +195,7 @@ def user_model(store: Store, user_pk: int, prof: Profile, corpus: _Corpus, *, al
                                      params=params)  # fmt: skip
     fitted = Fitted(key, model, pos_pks, model.kind == "centroid", time.perf_counter() - started)
     if allow_fit:
-        _remember(store, user_pk, fitted)
+        pw.user_models.put(user_pk, fitted)
     return fitted
 
 
@@ -236,40 +213,33 @@ class CoSaves:
         return len(self.user_row)
 
 
-_cosaves: "weakref.WeakKeyDictionary[Store, CoSaves]" = weakref.WeakKeyDictionary()
-_cosaves_lock = threading.Lock()
-
-
-def cosaves(store: Store) -> CoSaves:
-    with _cosaves_lock:
-        found = _cosaves.get(store)
-        if found is not None and time.monotonic() - found.loaded < COSAVE_TTL:
-            return found
-    pairs = db.positive_pairs(store)
+def cosaves(pw: Paperwire) -> CoSaves:
+    """Every reader's positive signals as a users × papers matrix, reused for :data:`COSAVE_TTL` seconds."""
+    found = pw.cosaves.get("all")
+    if found is not None and time.monotonic() - found.loaded < COSAVE_TTL:
+        return found
+    pairs = db.positive_pairs(pw.store)
     users, user_idx = np.unique(pairs[:, 0], return_inverse=True) if len(pairs) else (np.zeros(0, np.int64), np.zeros(0, np.int64))
     papers, paper_idx = np.unique(pairs[:, 1], return_inverse=True) if len(pairs) else (np.zeros(0, np.int64), np.zeros(0, np.int64))
     R = sp.csr_matrix((np.ones(len(pairs), np.float32), (user_idx, paper_idx)), shape=(len(users), len(papers)))
     found = CoSaves(R, {int(u): i for i, u in enumerate(users)}, {int(q): i for i, q in enumerate(papers)}, papers)
-    with _cosaves_lock:
-        _cosaves[store] = found
+    pw.cosaves.put("all", found)
     return found
 
 
-def forget_user(store: Store, user_pk: int) -> None:
+def forget_user(pw: Paperwire, user_pk: int) -> None:
     """Drop everything cached about a user (account deleted): their model and the co-occurrence counts."""
-    with _models_lock:
-        _models.get(store, OrderedDict()).pop(user_pk, None)
-    with _cosaves_lock:
-        _cosaves.pop(store, None)
+    pw.user_models.pop(user_pk)
+    pw.cosaves.clear()
 
 
 MIN_READERS = 3  # other readers needed before co-saves say anything
 
 
-def _collaborative(store: Store, user_pk: int, prof: Profile, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def _collaborative(pw: Paperwire, user_pk: int, prof: Profile, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """(score per candidate, the user's paper pk behind each score or -1), or None when the instance has
     too few other readers with overlapping signals."""
-    co = cosaves(store)
+    co = cosaves(pw)
     own_row = co.user_row.get(user_pk)
     if co.readers - (own_row is not None) < MIN_READERS:
         return None
@@ -301,14 +271,14 @@ def window(store: Store, since: datetime | None, until: datetime | None, days: i
     return end - timedelta(days=max(1, min(days or DEFAULT_DAYS, MAX_DAYS))), end
 
 
-def recommend(store: Store, user: User | int, *, since: datetime | None = None, until: datetime | None = None,
+def recommend(pw: Paperwire, user: User | int, *, since: datetime | None = None, until: datetime | None = None,
               days: int | None = None, category: str | None = None, limit: int = 20, offset: int = 0,
-              exclude: set[str] | frozenset[str] = frozenset(), embedder: Embedder | None = None,
-              active_days: int | None = None, diversity: float = 0.75) -> Recommendations:  # fmt: skip
+              exclude: set[str] | frozenset[str] = frozenset(), active_days: int | None = None, diversity: float = 0.75) -> Recommendations:  # fmt: skip
     """Recent papers for the user, best first, diverse (MMR), each with a one-line reason. Papers the user
     already rated, saved or upvoted and the ids in ``exclude`` (e.g. sent in an earlier digest) are left out.
     With ``active_days``, a user whose newest signal is older than that gets no refit (the cached model
     or the cheap centroid one)."""
+    store = pw.store
     user_pk = user if isinstance(user, int) else user.pk
     limit = max(0, min(int(limit), MAX_LIMIT))
     offset = max(0, min(int(offset), 1000))
@@ -316,10 +286,10 @@ def recommend(store: Store, user: User | int, *, since: datetime | None = None, 
     prof = profile(store, user_pk)
     if prof.empty:
         return Recommendations([], "none", since, until)
-    corpus = _corpus(store, embedder)
+    corpus = _corpus(pw)
     allow_fit = active_days is None or (prof.last_active is not None
                                         and prof.last_active >= utcnow() - timedelta(days=active_days))  # fmt: skip
-    fitted = user_model(store, user_pk, prof, corpus, allow_fit=allow_fit)
+    fitted = user_model(pw, user_pk, prof, corpus, allow_fit=allow_fit)
     seen = set(prof.positives) | prof.negatives
     if exclude:
         seen |= set(account_db.paper_pks(store, list(exclude)).values())
@@ -330,7 +300,7 @@ def recommend(store: Store, user: User | int, *, since: datetime | None = None, 
     if not len(cand):
         return result
     content = _content_scores(corpus, fitted.model, cand, rows)
-    collab = _collaborative(store, user_pk, prof, cand)
+    collab = _collaborative(pw, user_pk, prof, cand)
     cf_scores = collab[0] if collab is not None else None
     total = np.asarray(model_lib.blend(content, cf_scores), dtype=np.float64)
     result.collaborative = collab is not None
@@ -423,8 +393,6 @@ def interests(store: Store, user: User) -> str:
 
 def set_interests(store: Store, user: User, text: str | None, liked: str | None = None) -> InterestsReport:
     """Save the interests text; papers named in ``liked`` (arXiv ids, URLs or BibTeX) are rated up."""
-    from paperwire.services.collections import parse_refs
-
     text = " ".join((text or "").split())
     if len(text) > MAX_INTERESTS:
         raise AccountError(f"interests are at most {MAX_INTERESTS} characters", "interests")
@@ -439,15 +407,16 @@ def set_interests(store: Store, user: User, text: str | None, liked: str | None 
     return InterestsReport(text, [r for r in refs if r in known], [r[:200] for r in refs if r not in known])
 
 
-def to_rate(store: Store, user: User, *, limit: int = 10, days: int = 90, embedder: Embedder | None = None) -> list[Paper]:
+def to_rate(pw: Paperwire, user: User, *, limit: int = 10, days: int = 90) -> list[Paper]:
     """Papers to ask the user about first: likely and uncertain matches of what they told us, on
     different topics (``rank.diversity.pick_to_rate``), from the newest ``days`` days."""
+    store = pw.store
     limit = max(1, min(int(limit), 30))
     prof = profile(store, user.pk)
     if prof.empty:
         return []
-    corpus = _corpus(store, embedder)
-    fitted = user_model(store, user.pk, prof, corpus)
+    corpus = _corpus(pw)
+    fitted = user_model(pw, user.pk, prof, corpus)
     since, until = window(store, None, None, days)
     cand = db.candidate_pks(store, since, until)
     cand = np.array([pk for pk in cand.tolist() if pk not in prof.positives and pk not in prof.negatives], np.int64)

@@ -14,18 +14,14 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
-import weakref
-from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 
-from paperwire.index import embeddings as stored
-from paperwire.index import vectors
-from paperwire.index.embedder import MINILM, Embedder, default_embedder
+from paperwire.context import Paperwire
+from paperwire.index.embedder import Embedder
+from paperwire.index.vectors import VectorIndex
 from paperwire.rank import fusion
 from paperwire.rank.query import Filters, Query, QueryError, parse, words_of
 from paperwire.store import Paper, Store
@@ -69,36 +65,13 @@ def terms(query: str) -> list[str]:
     return list(parse(query[:MAX_QUERY]).highlight_terms())
 
 
-# -- the embedder -----------------------------------------------------------------------------------
-_failed = threading.Event()
-
-
-def embedder_for(store: Store, embedder: Embedder | None = None) -> Embedder | None:
-    """The embedder to use: the given one, the one configured for this store, or the packaged MiniLM
-    when the database holds MiniLM vectors (None when there are none, or it cannot be loaded)."""
-    if embedder is not None:
-        return embedder
-    configured = vectors.configured_embedder(store)
-    if configured is not None:
-        return configured
-    if _failed.is_set() or not stored.any_of(store, MINILM):
-        return None
-    try:
-        from paperwire.settings import load_settings
-
-        return default_embedder(load_settings().data_dir / "models")
-    except Exception as err:  # noqa: BLE001 - semantic search is an extra: keyword search still works
-        log.warning("the embedding model could not be loaded (%s); keyword search only", err)
-        _failed.set()
-        return None
-
-
 # -- search -----------------------------------------------------------------------------------------
-def search(store: Store, query: str, *, limit: int = 20, offset: int = 0, filters: Filters | None = None,
-           mode: Mode = "auto", embedder: Embedder | None = None, strict: bool = False,
+def search(pw: Paperwire, query: str, *, limit: int = 20, offset: int = 0, filters: Filters | None = None,
+           mode: Mode = "auto", strict: bool = False,
            with_snippets: bool = True, fuse: fusion.Fusion = fusion.DEFAULT) -> SearchResult:  # fmt: skip
     """Papers for ``query`` (best first), ``limit`` from ``offset``. With ``strict`` a bad filter value
     in the text raises :class:`QueryError` (the API's 400); otherwise it is searched as words."""
+    store = pw.store
     limit = max(0, min(limit, MAX_DEPTH))
     offset = max(0, min(offset, MAX_DEPTH))
     parsed = parse(query, strict=strict)
@@ -119,8 +92,8 @@ def search(store: Store, query: str, *, limit: int = 20, offset: int = 0, filter
         return SearchResult(query, papers, total, "filters", parsed, offset=offset)
 
     depth = min(offset + limit, MAX_DEPTH)
-    model = embedder_for(store, embedder) if mode != "keyword" else None
-    index = vectors.index_for(store, model.name) if model is not None else None
+    model = pw.embedder() if mode != "keyword" else None
+    index = pw.vectors.get(model.name) if model is not None else None
     use_vectors = index is not None and len(index) > 0
     if mode == "semantic" and not use_vectors:
         mode = "keyword"
@@ -128,8 +101,8 @@ def search(store: Store, query: str, *, limit: int = 20, offset: int = 0, filter
         keyword: list[tuple[int, float]] = []
         semantic_job = None
         if use_vectors:  # encoded and searched on another core while the database ranks keywords
-            allowed = allowed_pks(store, conn, f) if f else None
-            semantic_job = _pool().submit(_semantic, model, index, parsed.semantic_text, max(depth, CANDIDATES), allowed)
+            allowed = allowed_pks(pw, conn, f) if f else None
+            semantic_job = pw.pool.submit(_semantic, model, index, parsed.semantic_text, max(depth, CANDIDATES), allowed)
         if mode != "semantic":
             if use_vectors:  # hybrid: the rarer terms only (see keyword_ranked); the semantic stage ranks too
                 keyword = _hybrid_keyword(conn, parsed, max(depth, CANDIDATES), allowed, len(index))
@@ -156,30 +129,16 @@ def search(store: Store, query: str, *, limit: int = 20, offset: int = 0, filter
 
 
 # -- the papers a filter allows, for vector search within them ---------------------------------------
-ALLOWED_CACHED = 64  # filters whose matching pks are kept per store (popular categories, months)
-_allowed: "weakref.WeakKeyDictionary[Store, tuple[object, OrderedDict]]" = weakref.WeakKeyDictionary()
-_allowed_lock = threading.Lock()
-
-
-def allowed_pks(store: Store, conn, filters: Filters) -> np.ndarray:
+def allowed_pks(pw: Paperwire, conn, filters: Filters) -> np.ndarray:
     """pks of the papers matching ``filters`` (sorted), remembered until the database changes: a broad
     filter matches many papers (cs.CL: a third of 1M, ~0.2–1 s to read), and a few filters are most used."""
-    token = data_version(store)
+    token = data_version(pw.store)
     if token is None:  # the database cannot tell when it changed: never cache
         return sq.filtered_pks(conn, filters)
-    with _allowed_lock:
-        seen, cached = _allowed.get(store, (None, None))
-        if cached is None or token != seen:
-            cached = OrderedDict()
-            _allowed[store] = (token, cached)
-        elif filters in cached:
-            cached.move_to_end(filters)
-            return cached[filters]
-    pks = sq.filtered_pks(conn, filters)
-    with _allowed_lock:
-        cached[filters] = pks
-        while len(cached) > ALLOWED_CACHED:
-            cached.popitem(last=False)
+    pks = pw.filter_pks.get(filters, token)
+    if pks is None:
+        pks = sq.filtered_pks(conn, filters)
+        pw.filter_pks.put(filters, pks, token)
     return pks
 
 
@@ -207,50 +166,38 @@ def _hybrid_keyword(conn, parsed: Query, k: int, allowed: np.ndarray | None, pap
     return kept
 
 
-_executor: ThreadPoolExecutor | None = None
-_executor_lock = threading.Lock()
-
-
-def _pool() -> ThreadPoolExecutor:
-    global _executor
-    with _executor_lock:
-        if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="paperwire-semantic")
-        return _executor
-
-
-def _semantic(model: Embedder, index: vectors.VectorIndex, text: str, k: int, allowed) -> list[tuple[int, float]]:
+def _semantic(model: Embedder, index: VectorIndex, text: str, k: int, allowed) -> list[tuple[int, float]]:
     """The query's nearest papers by embedding (above MIN_SIMILARITY), ``allowed`` ones only when given."""
     qvec = model.encode([text])[0]
     return [(pk, s) for pk, s in index.search(qvec, k, allowed=allowed) if s >= MIN_SIMILARITY]
 
 
 # -- related papers -------------------------------------------------------------------------------
-def similar(store: Store, paper_id: str, limit: int = 10, *, embedder: Embedder | None = None,
-            filters: Filters | None = None) -> Related | None:  # fmt: skip
+def similar(pw: Paperwire, paper_id: str, limit: int = 10, *, filters: Filters | None = None) -> Related | None:
     """Papers most similar to ``paper_id`` (itself excluded); None when there is no such paper."""
-    return similar_to_many(store, [paper_id], limit, embedder=embedder, filters=filters)
+    return similar_to_many(pw, [paper_id], limit, filters=filters)
 
 
 RELATED_POOL = 100  # candidates taken from each of the embedding and the TF-IDF neighbours
 RELATED_VECTOR_WEIGHT = 0.7  # MiniLM's share of the related-papers blend (z-scores); TF-IDF has the rest
 
 
-def similar_to_many(store: Store, paper_ids: list[str], limit: int = 10, *, embedder: Embedder | None = None,
+def similar_to_many(pw: Paperwire, paper_ids: list[str], limit: int = 10, *,
                     filters: Filters | None = None) -> Related | None:  # fmt: skip
     """"More like these": papers closest to ``paper_ids`` (those excluded), by a blend of embedding
     cosine (to their mean embedding) and TF-IDF cosine (to their mean term vector), each z-scored over
     the union of both candidate lists (:func:`paperwire.rank.fusion.blend_related`). Papers without
     embeddings use the terms alone. Unknown ids are ignored; None when none of them exists."""
+    store = pw.store
     limit = max(0, min(limit, 100))
     with store.engine.connect() as conn:
         pk_of = sq.pks_of(conn, paper_ids)
-        allowed = allowed_pks(store, conn, filters) if filters else None
+        allowed = allowed_pks(pw, conn, filters) if filters else None
     if not pk_of:
         return None
     given = set(pk_of.values())
-    model = embedder_for(store, embedder)
-    index = vectors.index_for(store, model.name) if model is not None else None
+    model = pw.embedder()
+    index = pw.vectors.get(model.name) if model is not None else None
     centre = None
     vector_hits: list[tuple[int, float]] = []
     if index is not None and len(index):
@@ -259,7 +206,7 @@ def similar_to_many(store: Store, paper_ids: list[str], limit: int = 10, *, embe
             centre = index.matrix[rows].mean(axis=0)
             centre /= max(float(np.linalg.norm(centre)), 1e-9)
             vector_hits = index.search(centre, max(limit, RELATED_POOL), allowed=allowed, exclude=given)
-    term_hits, term_scores = _term_neighbours(store, given, allowed, max(limit, RELATED_POOL))
+    term_hits, term_scores = _term_neighbours(pw, given, allowed, max(limit, RELATED_POOL))
     if vector_hits and term_hits:
         union = np.array(sorted({pk for pk, _ in vector_hits} | {pk for pk, _ in term_hits}), dtype=np.int64)
         rows = index.rows_of(union)
@@ -279,13 +226,11 @@ def similar_to_many(store: Store, paper_ids: list[str], limit: int = 10, *, embe
     return Related(papers, {ids[pk]: float(s) for pk, s in found if pk in ids}, method)
 
 
-def _term_neighbours(store: Store, given: set[int], allowed, k: int):
+def _term_neighbours(pw: Paperwire, given: set[int], allowed, k: int):
     """Top ``k`` (pk, TF-IDF cosine) to the mean term vector of ``given``, and a function scoring any pks
     against it; ([], None) when the papers have no term rows yet."""
-    from paperwire.index import terms as term_index
-
     try:
-        T = term_index.index_for(store)
+        T = pw.terms.get()
     except Exception as err:  # noqa: BLE001 - the term cache is an extra: embeddings still work
         log.warning("term features unavailable (%s)", err)
         return [], None

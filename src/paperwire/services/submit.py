@@ -13,7 +13,7 @@ import logging
 
 from paperwire.ingest import ingest_items
 from paperwire.ingest.normalize import arxiv_id
-from paperwire.services.accounts import AccountError
+from paperwire.services.errors import AccountError
 from paperwire.settings import Settings
 from paperwire.sources.errors import SourceError
 from paperwire.store import Paper, Store

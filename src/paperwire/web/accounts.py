@@ -534,7 +534,7 @@ async def revoke_token(request: Request, token_pk: int, got: SignedIn):
 async def delete_account(request: Request, got: SignedIn):
     user, form = got
     try:
-        await _run(svc.delete_account, _store(request), user, form.get("password", ""))
+        await _run(svc.delete_account, request.app.state.pw, user, form.get("password", ""))
     except AccountError as err:
         return _settings_page(request, user, 400, delete_error=err.message)
     response = _page(request, "account_message.html", {"title": "Account deleted", "me": None,

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from paperwire import __version__
+from paperwire.context import Paperwire
 from paperwire.settings import Settings, load_settings
 from paperwire.store import Store
 
@@ -56,10 +57,12 @@ def redact_access_log() -> None:
         access.addFilter(RedactSecrets())
 
 
-def create_app(settings: Settings | None = None, *, store: Store | None = None, scheduler: bool = False) -> FastAPI:
-    """Build the app. The database is migrated at start-up (the start-up gate of the architecture).
-    With ``scheduler`` the daily digest schedule runs in-process (APScheduler; with Redis configured
-    only one of several servers fires each tick)."""
+def create_app(settings: Settings | None = None, *, store: Store | None = None, pw: Paperwire | None = None,
+               scheduler: bool = False) -> FastAPI:  # fmt: skip
+    """Build the app around one :class:`~paperwire.context.Paperwire` context (``pw``, or one opened
+    from ``settings`` on ``store`` or the settings' database, migrated at start-up: the start-up gate
+    of the architecture). With ``scheduler`` the daily digest schedule runs in-process (APScheduler;
+    with Redis configured only one of several servers fires each tick)."""
     from paperwire.api.hf import router as hf_api
     from paperwire.api.search import router as search_api
     from paperwire.web.accounts import router as accounts
@@ -69,8 +72,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     from paperwire.web.recommend import api_router as recommend_api
     from paperwire.web.recommend import router as recommend_pages
 
-    settings = settings or load_settings()
-    store = store or Store.open(settings.resolved_database_url, upgrade=True)
+    if pw is None:
+        pw = Paperwire.open(settings or load_settings(), store=store, upgrade=True)
+    settings, store = pw.settings, pw.store
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         stop = None
@@ -86,6 +90,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
 
     app = FastAPI(title="paperwire", version=__version__, docs_url="/docs", openapi_url="/openapi.json",
                   lifespan=lifespan)  # fmt: skip
+    app.state.pw = pw
     app.state.settings = settings
     app.state.store = store
     redact_access_log()

@@ -119,7 +119,7 @@ def daily_feed(request: Request, fmt: Format, date: DateParam = None):
             response_class=Response, responses=FEED_RESPONSES)  # fmt: skip
 def search_feed(request: Request, fmt: Format,
                 q: Annotated[str, Query(min_length=1, max_length=500, description="Free text.")]):  # fmt: skip
-    result = search_service.search(request.app.state.store, q, limit=LIST_LIMIT)
+    result = search_service.search(request.app.state.pw, q, limit=LIST_LIMIT)
     return _render(request, fmt, title=f"paperwire · search: {q}", subtitle=f"Papers matching “{q}”",
                    html_path="/search?" + urlencode({"q": q}), papers=result.papers)  # fmt: skip
 

@@ -418,7 +418,7 @@ def search(request: Request):
     has_next = False
     if query:
         # one more than a page tells whether a next page exists
-        result = search_service.search(request.app.state.store, query, limit=SEARCH_PER_PAGE + 1,
+        result = search_service.search(request.app.state.pw, query, limit=SEARCH_PER_PAGE + 1,
                                        offset=page * SEARCH_PER_PAGE)  # fmt: skip
         papers = result.papers[:SEARCH_PER_PAGE]
         has_next = len(result.papers) > SEARCH_PER_PAGE and page + 1 < MAX_SEARCH_PAGE
@@ -444,7 +444,7 @@ RELATED_COUNT = 6
 
 def _related(request: Request, paper_id: str):
     """Related papers (semantic neighbours, or title words before embeddings exist); None hides the section."""
-    related = search_service.similar(request.app.state.store, paper_id, RELATED_COUNT)
+    related = search_service.similar(request.app.state.pw, paper_id, RELATED_COUNT)
     return related.papers if related and related.papers else None
 
 @router.get("/papers/{paper_id:path}", response_class=HTMLResponse)

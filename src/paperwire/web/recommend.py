@@ -54,7 +54,7 @@ async def for_you(request: Request, days: int = 7, category: str = "", page: int
     days = days if days in PERIODS else 7
     page = max(1, min(page, 50))
     store = _store(request)
-    found = await _off_loop(rec.recommend, store, user, days=days, category=cat, limit=PAGE_SIZE,
+    found = await _off_loop(rec.recommend, request.app.state.pw, user, days=days, category=cat, limit=PAGE_SIZE,
                             offset=(page - 1) * PAGE_SIZE)  # fmt: skip
     if found.model == "none":
         return RedirectResponse("/for-you/start", status_code=303)
@@ -101,7 +101,7 @@ async def rate_first(request: Request):
     user = current_user(request)
     if user is None:
         return web_accounts._login_redirect(request)
-    papers = await _off_loop(rec.to_rate, _store(request), user, limit=10)
+    papers = await _off_loop(rec.to_rate, request.app.state.pw, user, limit=10)
     return web_accounts._page(request, "for_you_rate.html", {
         "papers": papers, "report": getattr(request.state, "pw_report", None), "show_dates": True})  # fmt: skip
 
@@ -141,7 +141,7 @@ async def api_recommendations(request: Request, since: str | None = None, until:
         return error_response(400, "until must be after since")
     if start and not end:
         end = start + timedelta(days=rec.MAX_DAYS)
-    found = await _off_loop(rec.recommend, _store(request), user, since=start, until=end, days=days, category=cat,
+    found = await _off_loop(rec.recommend, request.app.state.pw, user, since=start, until=end, days=days, category=cat,
                             limit=limit, offset=offset)  # fmt: skip
     return json_response({
         "model": found.model, "collaborative": found.collaborative,
@@ -160,7 +160,7 @@ async def api_to_rate(request: Request, limit: int = 10):
         return user
     if not 1 <= limit <= 30:
         return error_response(400, "limit must be between 1 and 30")
-    papers = await _off_loop(rec.to_rate, _store(request), user, limit=limit)
+    papers = await _off_loop(rec.to_rate, request.app.state.pw, user, limit=limit)
     return json_response({"papers": [paper_fields(p) for p in papers]})
 
 

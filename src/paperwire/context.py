@@ -1,0 +1,152 @@
+"""The running instance: one :class:`Paperwire` object, built once from :class:`Settings`, owns every
+long-lived part — the store, the vector and term indexes, the embedder, the caches, the thread pool
+and the job dispatcher. The web app, the CLI and the queue workers build it (``Paperwire.open``);
+services receive it (or just its store, when the database is all a use case needs). Nothing below the
+front ends reads the environment, and no module keeps state of its own keyed by a store: two contexts
+in one process (as in the tests) share nothing.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Generic, TypeVar
+
+from paperwire.index import embeddings as stored
+from paperwire.index.embedder import MINILM, Embedder, OnnxEmbedder
+from paperwire.index.terms import TermIndexes, cache_path
+from paperwire.index.vectors import VectorIndexes, ann_path
+from paperwire.settings import Settings
+from paperwire.store import Store
+
+log = logging.getLogger(__name__)
+
+V = TypeVar("V")
+
+FILTERS_CACHED = 64  # search: filters whose allowed pks are kept (popular categories, months)
+MODELS_CACHED = 512  # recommendations: fitted per-reader models kept
+POOL_THREADS = 4  # query encoding and vector search beside the keyword SQL; model fitting off the event loop
+
+
+class Lru(Generic[V]):
+    """A bounded, thread-safe map that forgets the least recently used entry first. With a
+    ``version`` (e.g. the database's data version) an entry is only returned for the version it was
+    stored under: a new version empties the cache."""
+
+    def __init__(self, maxsize: int):
+        self.maxsize = maxsize
+        self._items: OrderedDict[Hashable, V] = OrderedDict()
+        self._version: object = None
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, version: object = None) -> V | None:
+        with self._lock:
+            if version != self._version or key not in self._items:
+                return None
+            self._items.move_to_end(key)
+            return self._items[key]
+
+    def put(self, key: Hashable, value: V, version: object = None) -> None:
+        with self._lock:
+            if version != self._version:
+                self._items.clear()
+                self._version = version
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.maxsize:
+                self._items.popitem(last=False)
+
+    def pop(self, key: Hashable) -> None:
+        with self._lock:
+            self._items.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class Paperwire:
+    """Settings, store and everything long-lived that is built from them (see the module docstring).
+
+    ``embedder`` overrides the packaged model (tests pass a deterministic fake); ``dispatch`` is the
+    job dispatcher, a callable ``dispatch(job_name, **payload)`` that the queue installs when Redis
+    is configured (None: jobs run in the calling process)."""
+
+    def __init__(self, settings: Settings, store: Store, *, embedder: Embedder | None = None,
+                 owns_store: bool = False):  # fmt: skip
+        self.settings = settings
+        self.store = store
+        self.vectors = VectorIndexes(store, lambda model: ann_path(settings.data_dir, store, model))
+        self.terms = TermIndexes(store, cache_path(store, settings.data_dir))
+        self.filter_pks: Lru[Any] = Lru(FILTERS_CACHED)
+        self.user_models: Lru[Any] = Lru(MODELS_CACHED)
+        self.cosaves: Lru[Any] = Lru(1)
+        self.dispatch: Callable[..., None] | None = None
+        self._embedder = embedder
+        self._embedder_given = embedder is not None
+        self._embedder_lock = threading.Lock()
+        self._embedder_failed = False
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+        self._owns_store = owns_store
+
+    @classmethod
+    def open(cls, settings: Settings, *, store: Store | None = None, upgrade: bool = False,
+             embedder: Embedder | None = None) -> "Paperwire":  # fmt: skip
+        """The context for ``settings``: the given store, or the database of the settings opened
+        (migrated first with ``upgrade``, else refused when its schema is stale)."""
+        if store is not None:
+            return cls(settings, store, embedder=embedder)
+        opened = Store.open(settings.resolved_database_url, upgrade=upgrade)
+        return cls(settings, opened, embedder=embedder, owns_store=True)
+
+    @property
+    def pool(self) -> ThreadPoolExecutor:
+        """Threads for CPU work beside a request (started on first use)."""
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=POOL_THREADS, thread_name_prefix="paperwire")
+            return self._pool
+
+    def embedder(self) -> Embedder | None:
+        """The embedder for queries: the one given, else the packaged MiniLM when the database holds
+        MiniLM vectors (loaded once, ~0.4 s). None when there are none or the model cannot be loaded
+        (semantic search is an extra: keyword search still works)."""
+        if self._embedder_given:
+            return self._embedder
+        if self._embedder_failed or not stored.any_of(self.store, MINILM):
+            return None
+        with self._embedder_lock:
+            if self._embedder is None:
+                try:
+                    self._embedder = OnnxEmbedder(self.settings.data_dir / "models")
+                except Exception as err:  # noqa: BLE001 - keyword search still works
+                    log.warning("the embedding model could not be loaded (%s); keyword search only", err)
+                    self._embedder_failed = True
+                    return None
+            return self._embedder
+
+    def use_embedder(self, embedder: Embedder | None) -> None:
+        """Encode queries with ``embedder`` from now on (None: the packaged model again)."""
+        with self._embedder_lock:
+            self._embedder, self._embedder_given, self._embedder_failed = embedder, embedder is not None, False
+
+    def close(self) -> None:
+        """Stop the pool and, when this context opened it, close the store."""
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+        if self._owns_store:
+            self.store.close()
+
+    def __enter__(self) -> "Paperwire":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
