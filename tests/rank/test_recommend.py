@@ -12,6 +12,7 @@ from paperwire.rank.recommend import (
     centroid_model,
     collaborative_scores,
     fit_content,
+    score_rows,
     user_model,
     zscore,
 )
@@ -180,3 +181,17 @@ def test_fit_content_needs_both_classes():
     X, _ = corpus()
     with pytest.raises(ValueError):
         fit_content(X[:3], None, X[:0], None)
+
+
+def test_scoring_a_few_rows_and_the_whole_corpus_give_the_same_scores():
+    X, topic = corpus()
+    rng = np.random.default_rng(1)
+    E = rng.normal(size=(X.shape[0], 8)).astype(np.float32)
+    graphs = np.flatnonzero(topic == "graphs")
+    model = centroid_model(X[graphs[:6]], E[graphs[:6]])  # terms and embedding weights
+    embedded = np.arange(X.shape[0]) % 3 != 0  # a third of the papers not embedded yet
+    few = np.arange(0, X.shape[0], 10)  # below the full-scan share: row by row
+    every = np.arange(X.shape[0])  # all of them: two products over the corpus
+    by_rows = score_rows(model, X, few, E, embedded[few], few[embedded[few]])
+    by_corpus = score_rows(model, X, every, E, embedded, every[embedded])[few]
+    assert len(model.w_embed) == 8 and np.allclose(by_rows, by_corpus, atol=1e-5)

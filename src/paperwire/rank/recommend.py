@@ -250,5 +250,27 @@ def blend(content: np.ndarray, collaborative: np.ndarray | None, *, weight: floa
     return ((1.0 - weight) * z + weight * zscore(collaborative)).astype(np.float32)
 
 
-__all__ = ["BLEND_WEIGHT", "ContentModel", "ContentParams", "blend", "centroid_model", "collaborative_scores",
-           "fit_content", "user_model", "zscore"]  # fmt: skip
+FULL_SCAN_SHARE = 0.2  # above this share of the corpus, score every row at once instead of slicing rows
+
+
+def score_rows(model: ContentModel, X: sp.csr_matrix, rows: np.ndarray, E: np.ndarray | None = None,
+               embedded: np.ndarray | None = None, e_rows: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+    """The content model's score of the candidates at term rows ``rows`` of the corpus matrix ``X``;
+    ``E`` is the corpus's embedding matrix (or None), ``embedded`` marks the candidates that have a
+    vector and ``e_rows`` gives their rows in ``E``. A large candidate set is scored by two products
+    over the whole corpus (no copy of 75k sparse rows and dense vectors); a small one row by row."""
+    with_vectors = E is not None and len(E) and embedded is not None and e_rows is not None
+    if len(rows) <= FULL_SCAN_SHARE * X.shape[0]:
+        dense = None
+        if with_vectors:
+            dense = np.zeros((len(rows), E.shape[1]), dtype=np.float32)
+            dense[embedded] = E[e_rows]
+        return np.asarray(model.score(X[rows], dense), dtype=np.float64)
+    out = np.asarray(X @ model.w_terms, dtype=np.float64)[rows] + model.bias
+    if with_vectors and len(model.w_embed):
+        out[embedded] += np.asarray(E @ model.w_embed, dtype=np.float64)[e_rows]
+    return out
+
+
+__all__ = ["BLEND_WEIGHT", "FULL_SCAN_SHARE", "ContentModel", "ContentParams", "blend", "centroid_model", "collaborative_scores",
+           "fit_content", "score_rows", "user_model", "zscore"]  # fmt: skip

@@ -129,6 +129,13 @@ class _Corpus:
             out[has] = self.vectors.matrix[rows]
         return out
 
+    def scores(self, model: model_lib.ContentModel, cand: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """The content model's score of the candidates ``cand`` (at term rows ``rows``)."""
+        if self.vectors is None or not len(self.vectors):
+            return model_lib.score_rows(model, self.terms.matrix, rows)
+        has, vrows = self._embedded(cand)
+        return model_lib.score_rows(model, self.terms.matrix, rows, self.vectors.matrix, has, vrows)
+
     def features(self, pks) -> tuple[np.ndarray, sp.csr_matrix, np.ndarray | None]:
         kept, rows = self.rows(pks)
         return kept, self.terms.matrix[rows], self.dense(kept)
@@ -299,7 +306,7 @@ def recommend(pw: Paperwire, user: User | int, *, since: datetime | None = None,
     result = Recommendations([], fitted.model.kind, since, until, len(prof.positives), len(prof.negatives))
     if not len(cand):
         return result
-    content = _content_scores(corpus, fitted.model, cand, rows)
+    content = corpus.scores(fitted.model, cand, rows)
     collab = _collaborative(pw, user_pk, prof, cand)
     cf_scores = collab[0] if collab is not None else None
     total = np.asarray(model_lib.blend(content, cf_scores), dtype=np.float64)
@@ -320,29 +327,13 @@ def recommend(pw: Paperwire, user: User | int, *, since: datetime | None = None,
     return result
 
 
-FULL_SCAN_SHARE = 0.2  # above this share of the corpus, score every row at once instead of slicing rows
-
-
-def _content_scores(corpus: _Corpus, model: model_lib.ContentModel, cand: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """The content model's score of each candidate. A large candidate set is scored by two products
-    over the whole corpus (no copy of 75k sparse rows and dense vectors); a small one row by row."""
-    T, V = corpus.terms, corpus.vectors
-    if len(rows) <= FULL_SCAN_SHARE * len(T):
-        return np.asarray(model.score(T.matrix[rows], corpus.dense(cand)), dtype=np.float64)
-    out = np.asarray(T.matrix @ model.w_terms, dtype=np.float64)[rows] + model.bias
-    if V is not None and len(V) and len(model.w_embed):
-        has, vrows = corpus._embedded(cand)
-        out[has] += np.asarray(V.matrix @ model.w_embed, dtype=np.float64)[vrows]
-    return out
-
-
 class _Explainer:
     """Builds each recommended paper's reason from the parts of its score (rows of the MMR pool)."""
 
     def __init__(self, store: Store, fitted: Fitted, corpus: _Corpus, content, cf, because, E, X, chosen: list[int]):
         self.fitted, self.E, self.X = fitted, E, X
         self.zc = model_lib.zscore(content)
-        self.zf = model_lib.zscore(cf) * blend_weight() if cf is not None else None
+        self.zf = model_lib.zscore(cf) * model_lib.BLEND_WEIGHT if cf is not None else None
         self.because = because
         self.liked_pks = fitted.positives
         self.liked_E = corpus.dense(fitted.positives) if len(fitted.positives) else None
@@ -369,11 +360,6 @@ class _Explainer:
             cf_title = self.titles.get(int(self.because[i]))
         return reason(Evidence(content=float(self.zc[i]), collaborative=cf_part, collaborative_title=cf_title,
                                liked=tuple(liked), terms=tuple(words), from_interests=self.fitted.from_interests))  # fmt: skip
-
-
-def blend_weight() -> float:
-    """The collaborative part's weight in :func:`rank.recommend.blend` (its default)."""
-    return float(getattr(model_lib, "BLEND_WEIGHT", (model_lib.blend.__kwdefaults__ or {}).get("weight", 1.0)))
 
 
 # -- onboarding ---------------------------------------------------------------------------------------------

@@ -428,10 +428,8 @@ def search(request: Request):
         "papers": papers,
         "searched": bool(query),
         "words": search_service.terms(query),
-        # filled in by the search issue: filter choices and, per paper id, snippets as
-        # [(text, is_match), ...] segments that the template escapes piece by piece
-        "filters": getattr(result, "filters", None),
-        "snippets": getattr(result, "snippets", None) or {},
+        # per paper id, snippets as [(text, is_match), ...] segments that the template escapes piece by piece
+        "snippets": result.snippets if result is not None else {},
         "show_dates": True,
         **_listing(request, page, SEARCH_PER_PAGE, None, len(papers), has_next),
     }
