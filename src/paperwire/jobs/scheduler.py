@@ -1,10 +1,11 @@
 """The digest schedule: APScheduler in the ``paperwire serve`` process, or ``paperwire digest send`` from cron.
 
-Each tick (every minute) creates the deliveries that fell due and then either sends them in this
-process (no ``PAPERWIRE_REDIS_URL``) or hands them to the queue for ``paperwire worker`` processes.
-With Redis, a tick first takes a short Redis lock, so when several servers run only one of them
-fires each minute. The database is the second line of defence: deliveries are unique per
-(subscriber, date) and claimed atomically, so even two ticks that both ran send nothing twice.
+Each tick (every minute) runs ``services.digest.run_due``: it creates the deliveries that fell due and
+then either sends them in this process (no ``PAPERWIRE_REDIS_URL``) or hands them to the queue for
+``paperwire worker`` processes. With Redis, a tick first takes a short Redis lock, so when several
+servers run only one of them fires each minute. The database is the second line of defence:
+deliveries are unique per (subscriber, date) and claimed atomically, so even two ticks that both ran
+send nothing twice.
 """
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from paperwire.jobs.queue import open_queue
+from paperwire.services.digest import run_due
+from paperwire.services.digest_send import SendPolicy, Sender
 from paperwire.store import Store
 
 log = logging.getLogger(__name__)
@@ -33,20 +37,14 @@ class DigestScheduler:
     """One tick's work, and the APScheduler that repeats it. Also usable without APScheduler (tests, cron)."""
 
     def __init__(self, settings, store: Store, *, interval_seconds: float = TICK_SECONDS, namespace: str = "paperwire",
-                 policy=None, requeue_after_seconds: float = 900.0):  # fmt: skip
-        from paperwire.digest.send import SendPolicy
-
+                 policy: SendPolicy | None = None, requeue_after_seconds: float = 900.0):  # fmt: skip
         self.settings, self.store = settings, store
         self.interval = interval_seconds
         self.policy = policy or SendPolicy.from_settings(settings)
         self.requeue_after = requeue_after_seconds
         self.owner = secrets.token_hex(8)
-        self.queue = None
-        if settings.redis_url:
-            from paperwire.jobs.queue import DigestQueue, QueueConfig
-
-            self.queue = DigestQueue(QueueConfig(url=settings.redis_url, namespace=namespace))
-        self._sender = None
+        self.queue = open_queue(settings, namespace)
+        self._sender: Sender | None = None
         self._stop = threading.Event()
         self.ticks_run = 0
         self.ticks_skipped = 0
@@ -54,8 +52,6 @@ class DigestScheduler:
 
     def tick(self, now: datetime | None = None) -> TickReport:
         """Create due deliveries and send (or enqueue) what is ready; skipped when another server holds the lock."""
-        from paperwire.digest.send import schedule_due
-
         if self.queue is None and not self.settings.smtp_url:  # nowhere to send: schedule nothing
             self.ticks_skipped += 1
             return TickReport(ran=False)
@@ -63,18 +59,16 @@ class DigestScheduler:
             self.ticks_skipped += 1
             return TickReport(ran=False)
         self.ticks_run += 1
-        report = TickReport(ran=True, created=schedule_due(self.store, now))
-        if self.queue is not None:
-            from paperwire.jobs.queue import dispatch_ready
+        report = run_due(self.store, self.settings, now=now, dispatcher=self.queue,
+                         requeue_after_seconds=self.requeue_after, sender=self._kept_sender, wait_seconds=None,
+                         stop=self._stop.is_set)  # fmt: skip
+        return TickReport(ran=True, created=report.created, enqueued=report.enqueued, sent=report.outcomes)
 
-            report.enqueued = dispatch_ready(self.store, self.queue, requeue_after_seconds=self.requeue_after)
-        else:
-            from paperwire.digest.send import Sender, send_ready
-
-            if self._sender is None:
-                self._sender = Sender(self.store, self.settings, self.policy)
-            report.sent = send_ready(self._sender, stop=self._stop.is_set)
-        return report
+    def _kept_sender(self) -> Sender:
+        """The Sender of in-process sending, opened on the first tick that sends and kept until stop()."""
+        if self._sender is None:
+            self._sender = Sender(self.store, self.settings, self.policy)
+        return self._sender
 
     def _safe_tick(self) -> None:
         try:
