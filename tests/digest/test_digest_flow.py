@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections import Counter
 
 import pytest
 from fastapi.testclient import TestClient
 
 from paperwire.services import digest as svc
 from paperwire.services.digest import SendPolicy
+from paperwire.services.digest_send import SEND_JOB
 from paperwire.store import digest as digest_db
 from tests.digest.conftest import D, load_papers, paper, subscribe_active
 
@@ -173,6 +175,33 @@ def test_smtp_down_then_up_is_retried_and_delivered_once(store, settings_for, sm
     assert result["report"].outcomes["sent"] == 2
     assert smtp_down.mailbox.counts() == {"ada@example.org": 1, "bob@example.org": 1}
     assert {d.status for d in digest_db.deliveries(store, D("2026-06-03"))} == {"sent"}
+
+
+class Recorder:
+    """A job dispatcher that keeps what it is handed."""
+
+    def __init__(self):
+        self.jobs: list = []
+
+    def enqueue(self, job: str, payload) -> int:
+        self.jobs.append((job, list(payload)))
+        return 1
+
+
+def test_with_a_dispatcher_the_ready_deliveries_are_handed_over_once_and_nothing_is_sent_here(store, settings,
+                                                                                             smtp_server):  # fmt: skip
+    load_papers(store, paper("2026-06-02", upvotes=4))
+    subscribe_active(store, "ada@example.org")
+    subscribe_active(store, "bob@example.org")
+    dispatcher = Recorder()
+    report = svc.run_due(store, settings, digest_date=D("2026-06-03"), dispatcher=dispatcher, requeue_after_seconds=900)
+    pks = [d.pk for d in digest_db.deliveries(store, D("2026-06-03"))]
+    assert (report.created, report.enqueued, report.outcomes) == (2, 2, Counter())
+    assert dispatcher.jobs == [(SEND_JOB, pks)]
+    again = svc.run_due(store, settings, digest_date=D("2026-06-03"), dispatcher=dispatcher, requeue_after_seconds=900)
+    assert (again.created, again.enqueued) == (0, 0)  # handed over a moment ago: not again
+    assert len(dispatcher.jobs) == 1 and smtp_server.mailbox.messages == []
+    assert {d.status for d in digest_db.deliveries(store, D("2026-06-03"))} == {"pending"}
 
 
 def test_a_permanent_refusal_is_recorded_and_not_retried(store, settings, smtp_server):

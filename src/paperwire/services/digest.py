@@ -7,7 +7,6 @@ the mail itself (templates, SMTP, signed links) in ``paperwire.digest``, the SQL
 """
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,14 +18,20 @@ from paperwire.digest.smtp import PermanentFailure, SmtpConfigError, SmtpSender,
 from paperwire.digest.tokens import BadToken, read_confirm_token, read_manage_token
 from paperwire.rank.digest import DAILY, SECTION_KEYS, WEEKLY, Selection, next_send_date, parse_list
 from paperwire.services.digest_build import DigestBuilder
-from paperwire.services.digest_send import Dispatcher, SendPolicy, Sender, dispatch_ready, schedule_date, schedule_due, send_ready
+from paperwire.services.digest_send import (
+    Dispatcher,
+    SendPolicy,
+    Sender,
+    dispatch_ready,
+    schedule_date,
+    schedule_due,
+    send_ready,
+)
 from paperwire.services.feed import latest_day
 from paperwire.store import Store
 from paperwire.store import digest as db
 from paperwire.store.digest import ACTIVE, UNCONFIRMED, UNSUBSCRIBED, Preferences, Subscriber
 from paperwire.store.store import utcnow
-
-log = logging.getLogger(__name__)
 
 __all__ = ["BadToken", "DigestError", "Dispatcher", "Preferences", "Preview", "SendPolicy", "SendReport",
            "SubscribeResult", "Subscriber", "account_subscription", "add_subscriber", "confirm", "list_subscribers",
