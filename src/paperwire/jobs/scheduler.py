@@ -60,7 +60,7 @@ class DigestScheduler:
             return TickReport(ran=False)
         self.ticks_run += 1
         report = run_due(self.store, self.settings, now=now, dispatcher=self.queue,
-                         requeue_after_seconds=self.requeue_after, sender=self._kept_sender, wait_seconds=None,
+                         requeue_after_seconds=self.requeue_after, get_sender=self._kept_sender, wait_seconds=None,
                          stop=self._stop.is_set)  # fmt: skip
         return TickReport(ran=True, created=report.created, enqueued=report.enqueued, sent=report.outcomes)
 

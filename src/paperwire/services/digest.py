@@ -283,26 +283,26 @@ class SendReport:
 
 def run_due(store: Store, settings, *, digest_date: date | None = None, now: datetime | None = None,
             dispatcher: Dispatcher | None = None, requeue_after_seconds: float = 0.0,
-            sender: Callable[[], Sender] | None = None, policy: SendPolicy | None = None,
+            get_sender: Callable[[], Sender] | None = None, policy: SendPolicy | None = None,
             wait_seconds: float | None = 900.0, stop: Callable[[], bool] = lambda: False) -> SendReport:  # fmt: skip
     """Send what is due: create the deliveries due at ``now`` (or every delivery of ``digest_date``),
     then, with a ``dispatcher``, hand the ready ones to the workers (those not handed over in the last
     ``requeue_after_seconds``), or else send them here, retrying temporary failures for up to
     ``wait_seconds`` (None: one pass) unless ``stop()``. Running it again never sends a digest twice.
 
-    ``sender`` gives the Sender to use here (a scheduler keeps one, and its SMTP connection, across
-    ticks); by default a new one with ``policy`` is opened and closed. The scheduler's tick and
-    ``paperwire digest send`` both call this."""
+    ``get_sender`` returns the Sender to use here (a scheduler keeps one, and its SMTP connection,
+    across ticks; it is asked only after scheduling); by default a new one with ``policy`` is opened
+    and closed. The scheduler's tick and ``paperwire digest send`` both call this."""
     created = schedule_date(store, digest_date) if digest_date else schedule_due(store, now)
     if dispatcher is not None:
         enqueued = dispatch_ready(store, dispatcher, requeue_after_seconds=requeue_after_seconds)
         return SendReport(digest_date, created, Counter(), enqueued=enqueued)
-    here = sender() if sender is not None else Sender(store, settings, policy or SendPolicy.from_settings(settings))
+    here = get_sender() if get_sender is not None else Sender(store, settings, policy)
     wait_until = utcnow() + timedelta(seconds=wait_seconds) if wait_seconds is not None else None
     try:
         outcomes = send_ready(here, digest_date=digest_date, wait_until=wait_until, stop=stop)
     finally:
-        if sender is None:
+        if get_sender is None:
             here.close()
     return SendReport(digest_date, created, outcomes)
 
