@@ -82,18 +82,17 @@ def _day_bounds(day: date):
 
 
 def measure_build(store, settings, day: date, n: int) -> dict:
-    from paperwire.digest.build import DigestBuilder
-    from paperwire.digest.records import DigestRecords
     from paperwire.digest.render import digest_message
+    from paperwire.services.digest_build import DigestBuilder
+    from paperwire.store import digest as digest_db
 
-    records = DigestRecords(store)
-    subs = records.subscribers("active")[:n]
-    builder = DigestBuilder(store)
+    subs = digest_db.subscribers(store, "active")[:n]
+    builder = DigestBuilder(store, active_days=settings.recommend_active_days)
     builder.candidates(day, "daily"), builder.candidates(day, "weekly")  # warm, as a worker would after one message
     start = time.perf_counter()
     papers = 0
     for s in subs:
-        selection = builder.select(s, day, records.sent_paper_ids(s.pk), base_url="http://bench.example")
+        selection = builder.select(s, day, digest_db.sent_paper_ids(store, s.pk), base_url="http://bench.example")
         papers += selection.paper_count
         digest_message(settings, s, day, selection).as_bytes()
     seconds = time.perf_counter() - start
@@ -101,16 +100,16 @@ def measure_build(store, settings, day: date, n: int) -> dict:
 
 
 def measure_naive_build(store, settings, day: date, n: int) -> dict:
-    from paperwire.digest.build import DigestBuilder
-    from paperwire.digest.records import DigestRecords
     from paperwire.digest.render import digest_message
+    from paperwire.services.digest_build import DigestBuilder
+    from paperwire.store import digest as digest_db
 
-    records = DigestRecords(store)
-    subs = records.subscribers("active")[:n]
+    subs = digest_db.subscribers(store, "active")[:n]
     start = time.perf_counter()
     for s in subs:
-        builder = DigestBuilder(store, ttl=0)  # candidates read again for every subscriber
-        selection = builder.select(s, day, records.sent_paper_ids(s.pk), base_url="http://bench.example")
+        # candidates read again for every subscriber
+        builder = DigestBuilder(store, active_days=settings.recommend_active_days, ttl=0)
+        selection = builder.select(s, day, digest_db.sent_paper_ids(store, s.pk), base_url="http://bench.example")
         digest_message(settings, s, day, selection).as_bytes()
     return {"digests": len(subs), "seconds": time.perf_counter() - start}
 
@@ -135,13 +134,13 @@ def measure_ceiling(port: int, message, n: int = 2000) -> float:
 
 
 def measure_workers(store, settings, db_url: str, port: int, sink: Sink, day: date, n: int, workers: int) -> dict:
-    from paperwire.digest.records import DigestRecords
-    from paperwire.jobs.queue import DigestQueue, QueueConfig, dispatch_ready
+    from paperwire.jobs.queue import DigestQueue, QueueConfig
+    from paperwire.services.digest_send import dispatch_ready
+    from paperwire.store import digest as digest_db
 
-    records = DigestRecords(store)
-    subs = records.subscribers("active")
+    subs = digest_db.subscribers(store, "active")
     pks = [s.pk for s in subs[(workers - 1) * n : workers * n]]  # fresh subscribers for each run
-    records.create_deliveries([(pk, day) for pk in pks])
+    digest_db.create_deliveries(store, [(pk, day) for pk in pks])
     namespace = f"pwbench-{uuid.uuid4().hex[:8]}"
     queue = DigestQueue(QueueConfig(url=REDIS, namespace=namespace))
     env = {**os.environ, "PAPERWIRE_DATABASE_URL": db_url, "PAPERWIRE_REDIS_URL": REDIS,
@@ -159,7 +158,8 @@ def measure_workers(store, settings, db_url: str, port: int, sink: Sink, day: da
     while pending and time.perf_counter() < deadline:
         time.sleep(0.05)
         if sink.count - before >= len(pks) or int(time.perf_counter() * 20) % 20 == 0:
-            pending = {d.subscriber_pk for d in records.deliveries(day) if d.status in ("pending", "sending")} & pending
+            pending = {d.subscriber_pk for d in digest_db.deliveries(store, day)
+                       if d.status in ("pending", "sending")} & pending  # fmt: skip
     seconds = time.perf_counter() - start
     for p in procs:
         p.send_signal(signal.SIGTERM)
@@ -170,8 +170,8 @@ def measure_workers(store, settings, db_url: str, port: int, sink: Sink, day: da
         queue.redis.delete(key)
     queue.close()
     mine = set(pks)
-    sent = sum(1 for d in records.deliveries(day) if d.status == "sent" and d.subscriber_pk in mine)
-    skipped = sum(1 for d in records.deliveries(day) if d.status == "skipped" and d.subscriber_pk in mine)
+    sent = sum(1 for d in digest_db.deliveries(store, day) if d.status == "sent" and d.subscriber_pk in mine)
+    skipped = sum(1 for d in digest_db.deliveries(store, day) if d.status == "skipped" and d.subscriber_pk in mine)
     return {"workers": workers, "messages": sink.count - before, "sent": sent, "skipped": skipped, "seconds": seconds}
 
 
@@ -184,8 +184,8 @@ def main() -> None:
 
     from aiosmtpd.controller import Controller
 
-    from paperwire.digest.records import DigestRecords
-    from paperwire.digest.send import schedule_date
+    from paperwire.services.digest_send import schedule_date
+    from paperwire.store import digest as digest_db
     from paperwire.settings import load_settings
     from paperwire.store import Store
 
@@ -223,11 +223,12 @@ def main() -> None:
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        from paperwire.digest.build import DigestBuilder
         from paperwire.digest.render import digest_message
+        from paperwire.services.digest_build import DigestBuilder
 
-        s = DigestRecords(store).subscribers("active")[0]
-        message = digest_message(settings, s, day, DigestBuilder(store).select(s, day, set()))
+        s = digest_db.subscribers(store, "active")[0]
+        builder = DigestBuilder(store, active_days=settings.recommend_active_days)
+        message = digest_message(settings, s, day, builder.select(s, day, set()))
         print(f"send ceiling (one smtplib connection, one prebuilt message): {measure_ceiling(port, message):,.0f} msg/s")
         try:
             import redis

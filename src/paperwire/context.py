@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from paperwire.index import embeddings as stored
 from paperwire.index.embedder import MINILM, Embedder, OnnxEmbedder
@@ -70,15 +70,22 @@ class Lru(Generic[V]):
         return len(self._items)
 
 
+class Dispatcher(Protocol):
+    """Hands jobs to worker processes (the Redis queue in ``jobs.queue``)."""
+
+    def enqueue(self, job: str, payload: Sequence[int]) -> int:
+        """Queue ``job`` for ``payload``; returns the number of messages."""
+
+
 class Paperwire:
     """Settings, store and everything long-lived that is built from them (see the module docstring).
 
-    ``embedder`` overrides the packaged model (tests pass a deterministic fake); ``dispatch`` is the
-    job dispatcher, a callable ``dispatch(job_name, **payload)`` that the queue installs when Redis
-    is configured (None: jobs run in the calling process)."""
+    ``embedder`` overrides the packaged model (tests pass a deterministic fake); ``dispatcher`` hands
+    jobs to worker processes: the Redis queue (``jobs.queue``), which the front end that builds the
+    context opens when ``PAPERWIRE_REDIS_URL`` is set (None: jobs run in the calling process)."""
 
     def __init__(self, settings: Settings, store: Store, *, embedder: Embedder | None = None,
-                 owns_store: bool = False):  # fmt: skip
+                 dispatcher: Dispatcher | None = None, owns_store: bool = False):  # fmt: skip
         self.settings = settings
         self.store = store
         self.vectors = VectorIndexes(store, lambda model: ann_path(settings.data_dir, store, model))
@@ -86,7 +93,7 @@ class Paperwire:
         self.filter_pks: Lru[Any] = Lru(FILTERS_CACHED)
         self.user_models: Lru[Any] = Lru(MODELS_CACHED)
         self.cosaves: Lru[Any] = Lru(1)
-        self.dispatch: Callable[..., None] | None = None
+        self.dispatcher = dispatcher
         self._embedder = embedder
         self._embedder_given = embedder is not None
         self._embedder_lock = threading.Lock()
@@ -137,7 +144,8 @@ class Paperwire:
             self._embedder, self._embedder_given, self._embedder_failed = embedder, embedder is not None, False
 
     def close(self) -> None:
-        """Stop the pool and, when this context opened it, close the store."""
+        """Stop the pool and, when this context opened it, close the store (the dispatcher belongs to
+        whoever opened it)."""
         with self._pool_lock:
             if self._pool is not None:
                 self._pool.shutdown(wait=False, cancel_futures=True)

@@ -156,3 +156,13 @@ def subscribe_active(store, email: str, **prefs):
 
 
 D = date.fromisoformat
+
+
+@pytest.fixture
+def pw(store, settings):
+    """The application context of the digest tests: their settings (SMTP server, base URL) on ``store``."""
+    from paperwire.context import Paperwire
+
+    context = Paperwire(settings, store)
+    yield context
+    context.close()

@@ -9,12 +9,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from paperwire.digest.build import DigestBuilder
-from paperwire.digest.records import DigestRecords
-from paperwire.digest.send import SendPolicy
 from paperwire.services import community
 from paperwire.services import digest as svc
+from paperwire.services.digest import SendPolicy
+from paperwire.services.digest_build import DigestBuilder
 from paperwire.store import accounts as accounts_db
+from paperwire.store import digest as digest_db
 from paperwire.store.schema_digest import digest_deliveries, digest_sent_papers
 from tests.digest.conftest import D, load_papers, paper, subscribe_active
 
@@ -66,9 +66,9 @@ def test_subscribe_and_unsubscribe_from_the_account_page(store, client):
     assert "Subscribe to the digest" in page.text
     done = _post(client, "/account/digest", {"action": "subscribe"})
     assert done.status_code == 303
-    subscriber = DigestRecords(store).get_subscriber(email=EMAIL)
+    subscriber = digest_db.get_subscriber(store, email=EMAIL)
     assert (subscriber.user_pk, subscriber.status) == (user.pk, "active")  # no second confirmation
-    assert "following" in subscriber.sections
+    assert "following" in subscriber.prefs.sections
     page = client.get("/account")
     assert "Digest preferences" in page.text and "Unsubscribe" in page.text
     prefs_url = re.search(r'href="http://paperwire\.test(/digest/preferences/[^"]+)"', page.text).group(1)
@@ -76,12 +76,12 @@ def test_subscribe_and_unsubscribe_from_the_account_page(store, client):
     assert prefs.status_code == 200 and 'value="following" checked' in prefs.text
 
     assert _post(client, "/account/digest", {"action": "unsubscribe"}).status_code == 303
-    assert DigestRecords(store).get_subscriber(email=EMAIL).status == "unsubscribed"
+    assert digest_db.get_subscriber(store, email=EMAIL).status == "unsubscribed"
     assert _post(client, "/account/digest", {"action": "subscribe"}).status_code == 303
-    again = DigestRecords(store).get_subscriber(email=EMAIL)
+    again = digest_db.get_subscriber(store, email=EMAIL)
     assert (again.pk, again.status) == (subscriber.pk, "active")
     assert _post(client, "/account/digest", {"action": "subscribe"}, page="/account").status_code == 303
-    assert len(DigestRecords(store).subscribers()) == 1
+    assert len(digest_db.subscribers(store)) == 1
 
 
 def test_an_unverified_account_cannot_subscribe_in_one_click(store, client):
@@ -89,24 +89,23 @@ def test_an_unverified_account_cannot_subscribe_in_one_click(store, client):
     assert "Confirm your email address" in client.get("/account").text
     refused = _post(client, "/account/digest", {"action": "subscribe"})
     assert refused.status_code == 400 and "confirm your email" in refused.text
-    assert DigestRecords(store).subscribers() == []
+    assert digest_db.subscribers(store) == []
     anonymous = TestClient(client.app, headers=HTML)
     assert anonymous.post("/account/digest", data={"action": "subscribe"}, follow_redirects=False).status_code in (303, 403)
 
 
-def test_following_section_once_ever_and_not_for_email_only_subscribers(store, settings, smtp_server, client):
+def test_following_section_once_ever_and_not_for_email_only_subscribers(store, settings, smtp_server, client, pw):
     load_papers(store, paper("2026-06-02", title="Followed CL paper", categories=["cs.CL"]),
                 paper("2026-06-02", title="Unfollowed LG paper", categories=["cs.LG"]),
                 paper("2026-06-03", title="Next day CL paper", categories=["cs.CL"]))  # fmt: skip
     user = _signed_in(client, store)
     community.follow(store, user, "category", "cs.CL")
     assert _post(client, "/account/digest", {"action": "subscribe"}).status_code == 303
-    records = DigestRecords(store)
-    subscriber = records.get_subscriber(email=EMAIL)
-    records.update_prefs(subscriber.pk, {"trending_n": 0})  # only the follows section, to see it alone
+    subscriber = digest_db.get_subscriber(store, email=EMAIL)
+    digest_db.update_prefs(store, subscriber.pk, trending_n=0)  # only the follows section, to see it alone
     subscribe_active(store, "bob@example.org", sections="trending,following", trending_n=0)  # email only
 
-    svc.send(store, settings, digest_date=D("2026-06-03"), policy=FAST)
+    svc.run_due(pw, digest_date=D("2026-06-03"), policy=FAST)
     [first] = _digests(smtp_server, EMAIL)
     text = _text(first)
     assert "New from what you follow" in text and "Followed CL paper" in text
@@ -115,31 +114,32 @@ def test_following_section_once_ever_and_not_for_email_only_subscribers(store, s
     assert smtp_server.mailbox.to("bob@example.org") == []  # no follows: an empty digest, skipped
 
     # the same window again (a resend): the send log leaves nothing
-    sent = records.sent_paper_ids(subscriber.pk)
-    again = DigestBuilder(store).select(records.get_subscriber(pk=subscriber.pk), D("2026-06-03"), sent)
+    sent = digest_db.sent_paper_ids(store, subscriber.pk)
+    builder = DigestBuilder(pw)
+    again = builder.select(digest_db.get_subscriber(store, pk=subscriber.pk), D("2026-06-03"), sent)
     assert [s.key for s in again.sections] == []
 
-    svc.send(store, settings, digest_date=D("2026-06-04"), policy=FAST)
+    svc.run_due(pw, digest_date=D("2026-06-04"), policy=FAST)
     first_mail, second = _digests(smtp_server, EMAIL)
     text = _text(second)
     assert "Next day CL paper" in text and "Followed CL paper" not in text
     assert smtp_server.mailbox.to("bob@example.org") == []
 
 
-def test_deleting_the_account_deletes_the_subscription(store, settings, smtp_server, client):
+def test_deleting_the_account_deletes_the_subscription(store, settings, smtp_server, client, pw):
     load_papers(store, paper("2026-06-02", title="Followed CL paper", categories=["cs.CL"]))
     user = _signed_in(client, store)
     community.follow(store, user, "category", "cs.CL")
     assert _post(client, "/account/digest", {"action": "subscribe"}).status_code == 303
     subscribe_active(store, "bob@example.org")
-    svc.send(store, settings, digest_date=D("2026-06-03"), policy=FAST)
-    pk = DigestRecords(store).get_subscriber(email=EMAIL).pk
-    assert DigestRecords(store).sent_paper_ids(pk)
+    svc.run_due(pw, digest_date=D("2026-06-03"), policy=FAST)
+    pk = digest_db.get_subscriber(store, email=EMAIL).pk
+    assert digest_db.sent_paper_ids(store, pk)
 
     gone = _post(client, "/account/delete", {"password": PASSWORD})
     assert gone.status_code == 200 and "Account deleted" in gone.text
-    assert DigestRecords(store).get_subscriber(email=EMAIL) is None
-    assert [s.email for s in DigestRecords(store).subscribers()] == ["bob@example.org"]
+    assert digest_db.get_subscriber(store, email=EMAIL) is None
+    assert [s.email for s in digest_db.subscribers(store)] == ["bob@example.org"]
     with store.engine.connect() as conn:
         for table in (digest_deliveries, digest_sent_papers):
             assert conn.execute(select(func.count()).select_from(table).where(table.c.subscriber_pk == pk)).scalar() == 0

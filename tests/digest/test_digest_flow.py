@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections import Counter
 
 import pytest
 from fastapi.testclient import TestClient
 
-from paperwire.digest.records import DigestRecords
-from paperwire.digest.send import SendPolicy
+from paperwire.context import Paperwire
 from paperwire.services import digest as svc
+from paperwire.services.digest import SendPolicy
+from paperwire.services.digest_send import SEND_JOB
+from paperwire.store import digest as digest_db
 from tests.digest.conftest import D, load_papers, paper, subscribe_active
 
 FAST = SendPolicy(lease_seconds=5, backoff_base=0.2, backoff_cap=0.5, max_attempts=20)
@@ -39,21 +42,22 @@ def test_double_opt_in_confirmation_flow(store, settings, smtp_server, client):
                        "&sections_present=1&sections=trending&sections=categories&categories=cs.CL&trending_n=5"
                        "&empty_day=note", headers={"content-type": "application/x-www-form-urlencoded"})  # fmt: skip
     assert page.status_code == 200 and "Check your inbox" in page.text
-    subscriber = DigestRecords(store).get_subscriber(email="ada@example.org")
+    subscriber = digest_db.get_subscriber(store, email="ada@example.org")
     assert subscriber.status == "pending"  # nothing is sent before the confirmation
-    assert (subscriber.send_hour, subscriber.timezone, subscriber.categories, subscriber.trending_n,
-            subscriber.empty_day) == (8, "Europe/Paris", ("cs.CL",), 5, "note")  # fmt: skip
+    prefs = subscriber.prefs
+    assert (prefs.send_hour, prefs.timezone, prefs.categories, prefs.trending_n,
+            prefs.empty_day) == (8, "Europe/Paris", ("cs.CL",), 5, "note")  # fmt: skip
     [mail] = smtp_server.mailbox.to("ada@example.org")
     assert mail["Subject"] == "Confirm your paperwire digest subscription"
     url = _link(mail, r"http://paperwire\.test/digest/confirm/\S+")
 
     landing = client.get(_path(url))  # a link scanner's GET changes nothing
     assert landing.status_code == 200 and "Confirm" in landing.text
-    assert DigestRecords(store).get_subscriber(email="ada@example.org").status == "pending"
+    assert digest_db.get_subscriber(store, email="ada@example.org").status == "pending"
 
     done = client.post(_path(url))
     assert done.status_code == 200 and "You are subscribed" in done.text
-    assert DigestRecords(store).get_subscriber(email="ada@example.org").status == "active"
+    assert digest_db.get_subscriber(store, email="ada@example.org").status == "active"
 
     bad = client.post("/digest/confirm/not-a-token")
     assert bad.status_code == 400
@@ -66,11 +70,11 @@ def test_a_bad_address_is_refused_with_the_form_again(client, smtp_server):
     assert page.status_code == 400 and "valid email" in page.text and smtp_server.mailbox.messages == []
 
 
-def test_the_digest_is_multipart_alternative_with_one_click_unsubscribe_headers(store, settings, smtp_server):
+def test_the_digest_is_multipart_alternative_with_one_click_unsubscribe_headers(store, settings, smtp_server, pw):
     load_papers(store, paper("2026-06-02", title="Sparse photonic transformers", upvotes=30, categories=["cs.CL"]),
                 paper("2026-06-02", title="Tiny models <b>win</b>", upvotes=3, categories=["cs.LG"]))  # fmt: skip
     subscribe_active(store, "ada@example.org")
-    report = svc.send(store, settings, digest_date=D("2026-06-03"), policy=FAST)
+    report = svc.run_due(pw, digest_date=D("2026-06-03"), policy=FAST)
     assert report.outcomes["sent"] == 1
     [mail] = smtp_server.mailbox.to("ada@example.org")
     assert mail.get_content_type() == "multipart/alternative"
@@ -87,23 +91,23 @@ def test_the_digest_is_multipart_alternative_with_one_click_unsubscribe_headers(
     assert html.index("Sparse photonic") < html.index("Tiny models")  # trending: most upvoted first
 
 
-def test_one_click_unsubscribe_by_post_without_logging_in(store, settings, smtp_server, client):
+def test_one_click_unsubscribe_by_post_without_logging_in(store, settings, smtp_server, client, pw):
     load_papers(store, paper("2026-06-02"), paper("2026-06-03"))
     subscribe_active(store, "ada@example.org")
-    svc.send(store, settings, digest_date=D("2026-06-03"), policy=FAST)
+    svc.run_due(pw, digest_date=D("2026-06-03"), policy=FAST)
     [mail] = smtp_server.mailbox.to("ada@example.org")
     url = mail["List-Unsubscribe"].strip("<>")
 
     page = client.get(_path(url))
     assert page.status_code == 200 and "weekly digest instead" in page.text
-    assert DigestRecords(store).get_subscriber(email="ada@example.org").status == "active"  # GET changes nothing
+    assert digest_db.get_subscriber(store, email="ada@example.org").status == "active"  # GET changes nothing
 
     response = client.post(_path(url), content="List-Unsubscribe=One-Click",
                            headers={"content-type": "application/x-www-form-urlencoded"})  # fmt: skip
     assert response.status_code == 200
-    assert DigestRecords(store).get_subscriber(email="ada@example.org").status == "unsubscribed"
+    assert digest_db.get_subscriber(store, email="ada@example.org").status == "unsubscribed"
     assert client.post(_path(url), content="List-Unsubscribe=One-Click").status_code == 200  # idempotent
-    report = svc.send(store, settings, digest_date=D("2026-06-04"), policy=FAST)
+    report = svc.run_due(pw, digest_date=D("2026-06-04"), policy=FAST)
     assert report.outcomes.get("sent", 0) == 0 and len(smtp_server.mailbox.to("ada@example.org")) == 1
     assert client.post("/digest/unsubscribe/forged-token", content="List-Unsubscribe=One-Click").status_code == 400
 
@@ -116,19 +120,19 @@ def test_the_unsubscribe_page_offers_weekly_instead(store, settings, client):
     response = client.post(f"/digest/unsubscribe/{token}", content="action=weekly",
                            headers={"content-type": "application/x-www-form-urlencoded"})  # fmt: skip
     assert response.status_code == 200 and "Weekly" in response.text
-    after = DigestRecords(store).get_subscriber(email="ada@example.org")
-    assert (after.status, after.frequency) == ("active", "weekly")
+    after = digest_db.get_subscriber(store, email="ada@example.org")
+    assert (after.status, after.prefs.frequency) == ("active", "weekly")
 
 
-def test_each_paper_is_sent_once_across_two_consecutive_days(store, settings, smtp_server):
+def test_each_paper_is_sent_once_across_two_consecutive_days(store, settings, smtp_server, pw):
     # the same trending papers rank high on both days; new papers arrive each day in cs.CL
     load_papers(store, *[paper("2026-06-01", title=f"Hot paper {i}", upvotes=100 - i, categories=["cs.LG"]) for i in range(4)],
                 paper("2026-06-02", title="Monday CL paper", categories=["cs.CL"]),
                 paper("2026-06-03", title="Tuesday CL paper", categories=["cs.CL"]))  # fmt: skip
     subscribe_active(store, "ada@example.org", trending_n=3, categories="cs.CL")
-    svc.send(store, settings, digest_date=D("2026-06-03"), policy=FAST)
-    svc.send(store, settings, digest_date=D("2026-06-04"), policy=FAST)
-    svc.send(store, settings, digest_date=D("2026-06-04"), policy=FAST)  # run again: nothing more
+    svc.run_due(pw, digest_date=D("2026-06-03"), policy=FAST)
+    svc.run_due(pw, digest_date=D("2026-06-04"), policy=FAST)
+    svc.run_due(pw, digest_date=D("2026-06-04"), policy=FAST)  # run again: nothing more
     mails = smtp_server.mailbox.to("ada@example.org")
     assert len(mails) == 2
     ids = [re.findall(r"/papers/([\w.]+)\"", m.get_body(("html",)).get_content()) for m in mails]
@@ -136,59 +140,86 @@ def test_each_paper_is_sent_once_across_two_consecutive_days(store, settings, sm
     assert first and second and not set(first) & set(second)
     texts = [m.get_body(("plain",)).get_content() for m in mails]
     assert "Monday CL paper" in texts[0] and "Monday CL paper" not in texts[1] and "Tuesday CL paper" in texts[1]
-    sent = DigestRecords(store).sent_paper_ids(DigestRecords(store).get_subscriber(email="ada@example.org").pk)
+    sent = digest_db.sent_paper_ids(store, digest_db.get_subscriber(store, email="ada@example.org").pk)
     assert sent == set(first) | set(second)
 
 
-def test_a_day_without_new_papers_sends_nothing_or_a_note_as_chosen(store, settings, smtp_server):
+def test_a_day_without_new_papers_sends_nothing_or_a_note_as_chosen(store, settings, smtp_server, pw):
     load_papers(store, paper("2026-06-05", upvotes=5))  # a Friday; nothing on Saturday 2026-06-06
     subscribe_active(store, "skip@example.org", empty_day="skip")
     subscribe_active(store, "note@example.org", empty_day="note")
-    report = svc.send(store, settings, digest_date=D("2026-06-07"), policy=FAST)  # covers Saturday
+    report = svc.run_due(pw, digest_date=D("2026-06-07"), policy=FAST)  # covers Saturday
     assert (report.outcomes["sent"], report.outcomes["skipped"]) == (1, 1)
     assert smtp_server.mailbox.to("skip@example.org") == []
     [note] = smtp_server.mailbox.to("note@example.org")
     assert note["Subject"].startswith("No new papers") and "List-Unsubscribe" in note
     assert "nothing to send today" in note.get_body(("plain",)).get_content()
-    statuses = {d.status for d in DigestRecords(store).deliveries(D("2026-06-07"))}
+    statuses = {d.status for d in digest_db.deliveries(store, D("2026-06-07"))}
     assert statuses == {"sent", "skipped"}
 
 
 def test_smtp_down_then_up_is_retried_and_delivered_once(store, settings_for, smtp_down):
-    settings = settings_for(smtp_down)
+    pw = Paperwire(settings_for(smtp_down), store)
     load_papers(store, paper("2026-06-02", upvotes=4))
     subscribe_active(store, "ada@example.org")
     subscribe_active(store, "bob@example.org")
     result = {}
     runner = threading.Thread(target=lambda: result.update(
-        report=svc.send(store, settings, digest_date=D("2026-06-03"), wait_seconds=20, policy=FAST)))
+        report=svc.run_due(pw, digest_date=D("2026-06-03"), wait_seconds=20, policy=FAST)))
     runner.start()
     time.sleep(1.0)  # several attempts fail with "connection refused"
-    failing = DigestRecords(store).deliveries(D("2026-06-03"))
+    failing = digest_db.deliveries(store, D("2026-06-03"))
     assert all(d.status in ("pending", "sending") for d in failing) and max(d.attempts for d in failing) >= 2
     assert any("Connection" in (d.error or "") or "refused" in (d.error or "") for d in failing)
     smtp_down.start()
     runner.join(30)
     assert result["report"].outcomes["sent"] == 2
     assert smtp_down.mailbox.counts() == {"ada@example.org": 1, "bob@example.org": 1}
-    assert {d.status for d in DigestRecords(store).deliveries(D("2026-06-03"))} == {"sent"}
+    assert {d.status for d in digest_db.deliveries(store, D("2026-06-03"))} == {"sent"}
 
 
-def test_a_permanent_refusal_is_recorded_and_not_retried(store, settings, smtp_server):
+class Recorder:
+    """A job dispatcher that keeps what it is handed."""
+
+    def __init__(self):
+        self.jobs: list = []
+
+    def enqueue(self, job: str, payload) -> int:
+        self.jobs.append((job, list(payload)))
+        return 1
+
+
+def test_with_a_dispatcher_the_ready_deliveries_are_handed_over_once_and_nothing_is_sent_here(store, settings,
+                                                                                             smtp_server, pw):  # fmt: skip
+    load_papers(store, paper("2026-06-02", upvotes=4))
+    subscribe_active(store, "ada@example.org")
+    subscribe_active(store, "bob@example.org")
+    dispatcher = Recorder()
+    report = svc.run_due(pw, digest_date=D("2026-06-03"), dispatcher=dispatcher, requeue_after_seconds=900)
+    pks = [d.pk for d in digest_db.deliveries(store, D("2026-06-03"))]
+    assert (report.created, report.enqueued, report.outcomes) == (2, 2, Counter())
+    assert dispatcher.jobs == [(SEND_JOB, pks)]
+    again = svc.run_due(pw, digest_date=D("2026-06-03"), dispatcher=dispatcher, requeue_after_seconds=900)
+    assert (again.created, again.enqueued) == (0, 0)  # handed over a moment ago: not again
+    assert len(dispatcher.jobs) == 1 and smtp_server.mailbox.messages == []
+    assert {d.status for d in digest_db.deliveries(store, D("2026-06-03"))} == {"pending"}
+
+
+def test_a_permanent_refusal_is_recorded_and_not_retried(store, settings, smtp_server, pw):
     load_papers(store, paper("2026-06-02"))
     subscribe_active(store, "gone@example.org")
     smtp_server.mailbox.refuse["gone@example.org"] = "550 No such user"
-    report = svc.send(store, settings, digest_date=D("2026-06-03"), policy=FAST)
+    report = svc.run_due(pw, digest_date=D("2026-06-03"), policy=FAST)
     assert report.outcomes["failed"] == 1
-    [delivery] = DigestRecords(store).deliveries(D("2026-06-03"))
+    [delivery] = digest_db.deliveries(store, D("2026-06-03"))
     assert delivery.status == "failed" and delivery.attempts == 1 and "550" in delivery.error
 
 
-def test_preview_sends_nothing_and_logs_nothing(store, settings, smtp_server, client):
+def test_preview_sends_nothing_and_logs_nothing(store, settings, smtp_server, client, pw):
     load_papers(store, paper("2026-06-02", title="Preview me", upvotes=9))
     subscribe_active(store, "ada@example.org")
-    p = svc.preview(store, settings, email="ada@example.org", digest_date=D("2026-06-03"))
+    p = svc.preview(pw, email="ada@example.org", digest_date=D("2026-06-03"))
     assert "Preview me" in p.text and p.would_send
     page = client.get("/digest/preview?date=2026-06-03")
     assert page.status_code == 200 and "Preview me" in page.text
-    assert smtp_server.mailbox.messages == [] and DigestRecords(store).deliveries() == []
+    assert smtp_server.mailbox.messages == [] and digest_db.deliveries(store) == []

@@ -12,11 +12,12 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-
-from paperwire.digest.records import DigestRecords
-from paperwire.digest.send import SendPolicy
+from paperwire.context import Paperwire
+from paperwire.jobs.queue import open_queue
 from paperwire.jobs.scheduler import DigestScheduler, start_scheduler
 from paperwire.services import digest as svc
+from paperwire.services.digest import SendPolicy
+from paperwire.store import digest as digest_db
 from tests.digest.conftest import D, load_papers, paper, subscribe_active
 
 PAPERWIRE = Path(sys.executable).parent / "paperwire"
@@ -50,7 +51,11 @@ def test_a_worker_killed_mid_run_and_restarted_sends_every_digest_exactly_once(s
     for address in emails:
         subscribe_active(store, address)
     smtp_server.mailbox.rcpt_delay = 0.08  # ~10 messages a second, so the kill lands mid-run
-    report = svc.send(store, settings, digest_date=D("2026-06-03"), namespace=namespace)
+    queue = open_queue(settings, namespace)
+    try:
+        report = svc.run_due(Paperwire(settings, store), digest_date=D("2026-06-03"), dispatcher=queue)
+    finally:
+        queue.close()
     assert report.created == 24 and report.enqueued == 24
 
     log = open(tmp_path / "worker.log", "ab")
@@ -63,12 +68,12 @@ def test_a_worker_killed_mid_run_and_restarted_sends_every_digest_exactly_once(s
         first.wait(5)
         sent_before = len(smtp_server.mailbox.messages)
         assert 6 <= sent_before < 24
-        held = [d for d in DigestRecords(store).deliveries(D("2026-06-03")) if d.status == "sending"]
+        held = [d for d in digest_db.deliveries(store, D("2026-06-03")) if d.status == "sending"]
         assert len(held) == 1  # the killed worker's claim, left with a lease
 
         second = _worker(db_url, redis_url, namespace, smtp_server, log)
         try:
-            _wait_until(lambda: all(d.status == "sent" for d in DigestRecords(store).deliveries(D("2026-06-03"))),
+            _wait_until(lambda: all(d.status == "sent" for d in digest_db.deliveries(store, D("2026-06-03"))),
                         45, "every digest sent")  # fmt: skip
             time.sleep(0.5)  # anything sent twice would have arrived by now
         finally:
@@ -97,8 +102,9 @@ def test_two_schedulers_with_redis_fire_once_and_send_once(store, settings_for, 
     settings = settings_for(smtp_server, redis_url=redis_url)
     emails = ["ada@example.org", "bob@example.org", "cy@example.org"]
     _due_now(store, emails)
-    a = DigestScheduler(settings, store, interval_seconds=5, namespace=namespace, policy=FAST)
-    b = DigestScheduler(settings, store, interval_seconds=5, namespace=namespace, policy=FAST)
+    pw = Paperwire(settings, store)
+    a = DigestScheduler(pw, interval_seconds=5, namespace=namespace, policy=FAST)
+    b = DigestScheduler(pw, interval_seconds=5, namespace=namespace, policy=FAST)
     barrier = threading.Barrier(2)
     reports = {}
 
@@ -115,7 +121,7 @@ def test_two_schedulers_with_redis_fire_once_and_send_once(store, settings_for, 
     assert sum(r.created for r in reports.values()) == 3 and sum(r.enqueued for r in reports.values()) == 3
 
     stop = threading.Event()
-    worker = threading.Thread(target=run_worker, args=(settings, store),
+    worker = threading.Thread(target=run_worker, args=(pw,),
                               kwargs={"namespace": namespace, "policy": FAST, "stop_event": stop})  # fmt: skip
     worker.start()
     try:
@@ -131,10 +137,10 @@ def test_two_schedulers_with_redis_fire_once_and_send_once(store, settings_for, 
     assert smtp_server.mailbox.counts() == {e: 1 for e in emails}
 
 
-def test_in_process_schedulers_without_redis_still_send_once(store, settings, smtp_server):
+def test_in_process_schedulers_without_redis_still_send_once(store, settings, smtp_server, pw):
     emails = ["ada@example.org", "bob@example.org"]
     _due_now(store, emails)
-    stops = [start_scheduler(settings, store, interval_seconds=0.5, policy=FAST) for _ in range(2)]
+    stops = [start_scheduler(pw, interval_seconds=0.5, policy=FAST) for _ in range(2)]
     try:
         smtp_server.mailbox.wait_for(2)
         time.sleep(1.2)  # more ticks on both
@@ -143,4 +149,4 @@ def test_in_process_schedulers_without_redis_still_send_once(store, settings, sm
             stop()
     assert sum(s.ticks_run for s in stops) >= 3
     assert smtp_server.mailbox.counts() == {e: 1 for e in emails}
-    assert {d.status for d in DigestRecords(store).deliveries()} == {"sent"}
+    assert {d.status for d in digest_db.deliveries(store)} == {"sent"}

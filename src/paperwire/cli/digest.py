@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from paperwire.cli.main import DbOpt, JsonOpt, _fail, _settings, _store, app, console, out
+from paperwire.context import Paperwire
 
 digest_app = typer.Typer(help="The email digest: send what is due, preview.", no_args_is_help=True)
 subscribers_app = typer.Typer(help="Digest subscribers: add, list, remove.", no_args_is_help=True)
@@ -32,18 +33,22 @@ def digest_send(
     """Send the digests due now (or every digest of --date); for cron. Never sends one twice.
 
     With PAPERWIRE_REDIS_URL set the digests go to the queue for `paperwire worker` processes."""
-    from paperwire.digest.smtp import SmtpConfigError
+    from paperwire.jobs.queue import open_queue
     from paperwire.services import digest as svc
 
     settings = _settings(database_url)
     if not settings.redis_url and not settings.smtp_url:
         raise _fail("PAPERWIRE_SMTP_URL is not set: there is no server to send the digest through")
     store = _store(settings)
+    queue = open_queue(settings, namespace)
     try:
-        report = svc.send(store, settings, digest_date=day.date() if day else None, wait_seconds=wait,
-                          namespace=namespace)  # fmt: skip
-    except SmtpConfigError as err:
+        report = svc.run_due(Paperwire(settings, store), digest_date=day.date() if day else None, dispatcher=queue,
+                             wait_seconds=wait)  # fmt: skip
+    except svc.SmtpConfigError as err:
         raise _fail(str(err)) from None
+    finally:
+        if queue is not None:
+            queue.close()
     if as_json:
         out.print_json(json.dumps(report.as_dict()))
     else:
@@ -69,10 +74,10 @@ def digest_preview(
     store = _store(settings)
     try:
         if raw:
-            message = svc.preview_message(store, settings, email=email, digest_date=day.date() if day else None)
+            message = svc.preview_message(Paperwire(settings, store), email=email, digest_date=day.date() if day else None)
             print(message.as_string())
             return
-        p = svc.preview(store, settings, email=email, digest_date=day.date() if day else None)
+        p = svc.preview(Paperwire(settings, store), email=email, digest_date=day.date() if day else None)
     except svc.DigestError as err:
         raise _fail(str(err)) from None
     if as_json:
@@ -112,7 +117,7 @@ def subscribers_add(
     if as_json:
         out.print_json(json.dumps(subscriber.as_dict()))
     else:
-        console.print(f"{subscriber.email}: {subscriber.status}, {subscriber.frequency}", highlight=False)
+        console.print(f"{subscriber.email}: {subscriber.status}, {subscriber.prefs.frequency}", highlight=False)
 
 
 @subscribers_app.command("list")
@@ -167,8 +172,8 @@ def worker(
     database_url: DbOpt = None,
 ) -> None:
     """Send digests from the Redis queue (PAPERWIRE_REDIS_URL); run as many as you like."""
-    from paperwire.digest.send import SendPolicy
     from paperwire.jobs.worker import run_worker
+    from paperwire.services.digest import SendPolicy
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = _settings(database_url)
@@ -179,5 +184,5 @@ def worker(
     store = _store(settings)
     policy = SendPolicy.from_settings(settings, lease_seconds=lease, backoff_base=backoff)
     console.print(f"paperwire worker: {threads} thread(s), queue namespace {namespace}", highlight=False)
-    run_worker(settings, store, threads=threads, namespace=namespace, policy=policy,
+    run_worker(Paperwire(settings, store), threads=threads, namespace=namespace, policy=policy,
                heartbeat_timeout_ms=heartbeat_timeout)  # fmt: skip

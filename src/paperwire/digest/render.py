@@ -21,9 +21,9 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from paperwire.digest.records import Subscriber
 from paperwire.digest.tokens import confirm_token, manage_token
 from paperwire.rank.digest import WEEKLY, Selection, author_line, two_lines
+from paperwire.store.digest import Subscriber
 
 HERE = Path(__file__).parent
 ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})$")
@@ -82,7 +82,7 @@ def date_label(day: date) -> str:
 
 def digest_context(settings, subscriber: Subscriber, digest_date: date, selection: Selection) -> dict:
     count = selection.paper_count
-    weekly = subscriber.frequency == WEEKLY
+    weekly = subscriber.prefs.frequency == WEEKLY
     if selection.empty:
         subject = f"No new papers for {date_label(digest_date)} · paperwire"
     else:

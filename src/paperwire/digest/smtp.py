@@ -4,9 +4,7 @@ with backoff) or permanent (recorded, never retried).
 
 URL forms: ``smtp://host:25`` (plain), ``smtp://user:pass@host:587?starttls=1`` (STARTTLS; also the
 default on port 587), ``smtps://user:pass@host:465`` (implicit TLS); ``timeout=`` seconds.
-
-(The accounts issue writes ``services/mail.py`` for its own emails at the same time; the two should
-be merged into one module once both have landed.)
+The accounts' emails (``services.mail``) go out through the same client.
 """
 from __future__ import annotations
 

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import AgeLimit, Callbacks, Pipelines, Retries, ShutdownNotifications, TimeLimit
 
-from paperwire.store.store import utcnow
+from paperwire.services.digest_send import SEND_JOB, send_batch
 
 log = logging.getLogger(__name__)
 QUEUE = "digest"
@@ -38,10 +38,11 @@ class QueueConfig:
 
 
 class _Runtime:
-    """What the actor needs inside a worker process: a Sender per thread."""
+    """What the actor needs inside a worker process: a Sender per thread, and the queue to re-enqueue on."""
 
     def __init__(self):
         self.make_sender = None
+        self.queue: DigestQueue | None = None
         self.local = threading.local()
         self.senders: list = []
         self.lock = threading.Lock()
@@ -68,29 +69,21 @@ runtime = _Runtime()
 
 def _send_chunk(pks: list[int]) -> None:
     """Actor body: send each delivery; re-enqueue, delayed, the ones to retry or still held by another."""
-    sender = runtime.sender()
-    queue: DigestQueue = runtime.queue
-    later: dict[int, float] = {}
-    for pk in pks:
-        outcome = sender.process(pk)
-        if outcome in ("retry", "busy"):
-            delivery = sender.records.get_delivery(pk)
-            if delivery is None or delivery.status not in ("pending", "sending"):
-                continue
-            at = delivery.lease_until if delivery.status == "sending" and delivery.lease_until else delivery.next_attempt_at
-            later[pk] = max(0.2, (at - utcnow()).total_seconds() + 0.1)
-    for pk, delay in later.items():
-        queue.enqueue([pk], delay_seconds=delay)
+    for pk, delay in send_batch(runtime.sender(), pks).items():
+        runtime.queue.enqueue(SEND_JOB, [pk], delay_seconds=delay)
 
 
 class DigestQueue:
+    """The job dispatcher on Redis: ``enqueue(job, payload)`` hands a job to the ``paperwire worker``
+    processes (the one job is ``services.digest_send.SEND_JOB``, a list of delivery pks)."""
+
     def __init__(self, config: QueueConfig):
         self.config = config
         middleware = [m() for m in (AgeLimit, TimeLimit, ShutdownNotifications, Callbacks, Pipelines, Retries)]
         self.broker = RedisBroker(url=config.url, namespace=config.namespace, middleware=middleware,
                                   heartbeat_timeout=config.heartbeat_timeout_ms,
                                   maintenance_chance=config.maintenance_chance)  # fmt: skip
-        self.actor = dramatiq.actor(_send_chunk, broker=self.broker, actor_name="digest_send", queue_name=QUEUE,
+        self.actor = dramatiq.actor(_send_chunk, broker=self.broker, actor_name=SEND_JOB, queue_name=QUEUE,
                                     max_retries=20, min_backoff=500, max_backoff=30_000,
                                     time_limit=3_600_000)  # fmt: skip
 
@@ -98,11 +91,14 @@ class DigestQueue:
     def redis(self):
         return self.broker.client
 
-    def enqueue(self, pks: list[int], *, delay_seconds: float | None = None) -> int:
-        """Send ``pks`` to the workers in chunks; returns the number of messages."""
+    def enqueue(self, job: str, payload: Sequence[int], *, delay_seconds: float | None = None) -> int:
+        """Send ``job`` for the delivery pks in ``payload`` to the workers, in chunks; returns the number
+        of messages."""
+        if job != SEND_JOB:
+            raise ValueError(f"no such job: {job!r}")
         messages = 0
-        for start in range(0, len(pks), self.config.chunk):
-            chunk = [int(pk) for pk in pks[start : start + self.config.chunk]]
+        for start in range(0, len(payload), self.config.chunk):
+            chunk = [int(pk) for pk in payload[start : start + self.config.chunk]]
             if delay_seconds:
                 self.actor.send_with_options(args=(chunk,), delay=int(delay_seconds * 1000))
             else:
@@ -123,16 +119,9 @@ class DigestQueue:
         self.broker.close()
 
 
-def dispatch_ready(store, queue: DigestQueue, *, requeue_after_seconds: float = 900.0, now: datetime | None = None) -> int:
-    """Enqueue the ready deliveries not handed to the queue in the last ``requeue_after_seconds``."""
-    from datetime import timedelta
-
-    from paperwire.digest.records import DigestRecords
-
-    records = DigestRecords(store)
-    now = now or utcnow()
-    pks = records.ready_pks(now, not_enqueued_since=now - timedelta(seconds=requeue_after_seconds))
-    if pks:
-        records.mark_enqueued(pks)
-        queue.enqueue(pks)
-    return len(pks)
+def open_queue(settings, namespace: str = "paperwire", **options) -> DigestQueue | None:
+    """The queue at ``settings.redis_url`` (``options``: other :class:`QueueConfig` fields), or None
+    without Redis configured: then digests are sent in the process that schedules them."""
+    if not settings.redis_url:
+        return None
+    return DigestQueue(QueueConfig(url=settings.redis_url, namespace=namespace, **options))

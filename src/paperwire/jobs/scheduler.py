@@ -1,10 +1,11 @@
 """The digest schedule: APScheduler in the ``paperwire serve`` process, or ``paperwire digest send`` from cron.
 
-Each tick (every minute) creates the deliveries that fell due and then either sends them in this
-process (no ``PAPERWIRE_REDIS_URL``) or hands them to the queue for ``paperwire worker`` processes.
-With Redis, a tick first takes a short Redis lock, so when several servers run only one of them
-fires each minute. The database is the second line of defence: deliveries are unique per
-(subscriber, date) and claimed atomically, so even two ticks that both ran send nothing twice.
+Each tick (every minute) runs ``services.digest.run_due``: it creates the deliveries that fell due and
+then either sends them in this process (no ``PAPERWIRE_REDIS_URL``) or hands them to the queue for
+``paperwire worker`` processes. With Redis, a tick first takes a short Redis lock, so when several
+servers run only one of them fires each minute. The database is the second line of defence:
+deliveries are unique per (subscriber, date) and claimed atomically, so even two ticks that both ran
+send nothing twice.
 """
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from paperwire.store import Store
+from paperwire.jobs.queue import open_queue
+from paperwire.services.digest import run_due
+from paperwire.services.digest_send import SendPolicy, Sender
+from paperwire.context import Paperwire
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 60.0
@@ -32,21 +36,16 @@ class TickReport:
 class DigestScheduler:
     """One tick's work, and the APScheduler that repeats it. Also usable without APScheduler (tests, cron)."""
 
-    def __init__(self, settings, store: Store, *, interval_seconds: float = TICK_SECONDS, namespace: str = "paperwire",
-                 policy=None, requeue_after_seconds: float = 900.0):  # fmt: skip
-        from paperwire.digest.send import SendPolicy
-
-        self.settings, self.store = settings, store
+    def __init__(self, pw: Paperwire, *, interval_seconds: float = TICK_SECONDS, namespace: str = "paperwire",
+                 policy: SendPolicy | None = None, requeue_after_seconds: float = 900.0):  # fmt: skip
+        self.pw, self.settings, self.store = pw, pw.settings, pw.store
+        settings = pw.settings
         self.interval = interval_seconds
         self.policy = policy or SendPolicy.from_settings(settings)
         self.requeue_after = requeue_after_seconds
         self.owner = secrets.token_hex(8)
-        self.queue = None
-        if settings.redis_url:
-            from paperwire.jobs.queue import DigestQueue, QueueConfig
-
-            self.queue = DigestQueue(QueueConfig(url=settings.redis_url, namespace=namespace))
-        self._sender = None
+        self.queue = open_queue(settings, namespace)
+        self._sender: Sender | None = None
         self._stop = threading.Event()
         self.ticks_run = 0
         self.ticks_skipped = 0
@@ -54,8 +53,6 @@ class DigestScheduler:
 
     def tick(self, now: datetime | None = None) -> TickReport:
         """Create due deliveries and send (or enqueue) what is ready; skipped when another server holds the lock."""
-        from paperwire.digest.send import schedule_due
-
         if self.queue is None and not self.settings.smtp_url:  # nowhere to send: schedule nothing
             self.ticks_skipped += 1
             return TickReport(ran=False)
@@ -63,18 +60,16 @@ class DigestScheduler:
             self.ticks_skipped += 1
             return TickReport(ran=False)
         self.ticks_run += 1
-        report = TickReport(ran=True, created=schedule_due(self.store, now))
-        if self.queue is not None:
-            from paperwire.jobs.queue import dispatch_ready
+        report = run_due(self.pw, now=now, dispatcher=self.queue,
+                         requeue_after_seconds=self.requeue_after, get_sender=self._kept_sender, wait_seconds=None,
+                         stop=self._stop.is_set)  # fmt: skip
+        return TickReport(ran=True, created=report.created, enqueued=report.enqueued, sent=report.outcomes)
 
-            report.enqueued = dispatch_ready(self.store, self.queue, requeue_after_seconds=self.requeue_after)
-        else:
-            from paperwire.digest.send import Sender, send_ready
-
-            if self._sender is None:
-                self._sender = Sender(self.store, self.settings, self.policy)
-            report.sent = send_ready(self._sender, stop=self._stop.is_set)
-        return report
+    def _kept_sender(self) -> Sender:
+        """The Sender of in-process sending, opened on the first tick that sends and kept until stop()."""
+        if self._sender is None:
+            self._sender = Sender(self.pw, self.policy)
+        return self._sender
 
     def _safe_tick(self) -> None:
         try:
@@ -108,9 +103,9 @@ class DigestScheduler:
     __call__ = stop
 
 
-def start_scheduler(settings, store: Store, **options) -> DigestScheduler:
+def start_scheduler(pw: Paperwire, **options) -> DigestScheduler:
     """Start the in-process digest schedule; returns a handle, call it (or ``.stop()``) to stop.
 
     Call from the FastAPI lifespan of ``create_app`` (every `paperwire serve` worker may run one:
     with Redis only one fires per minute, without it claims keep sending exactly-once)."""
-    return DigestScheduler(settings, store, **options).start()
+    return DigestScheduler(pw, **options).start()

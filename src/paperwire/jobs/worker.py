@@ -13,27 +13,29 @@ import threading
 
 from dramatiq import Worker
 
-from paperwire.jobs.queue import QUEUE, DigestQueue, QueueConfig, runtime
+from paperwire.digest.smtp import RateLimiter
+from paperwire.context import Paperwire
+from paperwire.jobs.queue import QUEUE, open_queue, runtime
+from paperwire.services.digest_build import DigestBuilder
+from paperwire.services.digest_send import SendPolicy, Sender
 
 log = logging.getLogger(__name__)
 
 
-def run_worker(settings, store, *, threads: int = 1, namespace: str = "paperwire", policy=None,
+def run_worker(pw: Paperwire, *, threads: int = 1, namespace: str = "paperwire", policy: SendPolicy | None = None,
                heartbeat_timeout_ms: int | None = None, stop_event: threading.Event | None = None) -> None:  # fmt: skip
     """Consume the digest queue until SIGTERM/SIGINT (or ``stop_event``)."""
-    from paperwire.digest.build import DigestBuilder
-    from paperwire.digest.send import SendPolicy, Sender
-    from paperwire.digest.smtp import RateLimiter
-
+    settings = pw.settings
     if not settings.redis_url:
         raise RuntimeError("PAPERWIRE_REDIS_URL is not set: workers take their jobs from Redis")
-    config = QueueConfig(url=settings.redis_url, namespace=namespace,
-                         **({"heartbeat_timeout_ms": heartbeat_timeout_ms} if heartbeat_timeout_ms else {}))  # fmt: skip
-    queue = DigestQueue(config)
+    queue = open_queue(settings, namespace,
+                       **({"heartbeat_timeout_ms": heartbeat_timeout_ms} if heartbeat_timeout_ms else {}))  # fmt: skip
     policy = policy or SendPolicy.from_settings(settings)
-    builder, limiter = DigestBuilder(store), RateLimiter(policy.rate)  # shared by the threads of this process
+    # shared by the threads of this process
+    builder = DigestBuilder(pw)
+    limiter = RateLimiter(policy.rate)
     runtime.queue = queue
-    runtime.make_sender = lambda: Sender(store, settings, policy, builder=builder, limiter=limiter)
+    runtime.make_sender = lambda: Sender(pw, policy, builder=builder, limiter=limiter)
     worker = Worker(queue.broker, queues={QUEUE, f"{QUEUE}.DQ"}, worker_threads=threads, worker_timeout=500)
     stop = stop_event or threading.Event()
     if stop_event is None:

@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
         if scheduler:
             from paperwire.jobs.scheduler import start_scheduler
 
-            stop = start_scheduler(settings, store)
+            stop = start_scheduler(pw)
         try:
             yield
         finally:

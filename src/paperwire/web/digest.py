@@ -73,7 +73,7 @@ async def subscribe(request: Request):
     form = await _form(request)
     email = (form.get("email") or [""])[-1]
     try:
-        prefs = svc.Preferences.parse(_prefs_from_form(form))
+        prefs = svc.parse_preferences(_prefs_from_form(form))
         svc.subscribe(_store(request), _settings(request), email, prefs)
     except svc.DigestError as err:
         return _page(request, "digest_subscribe.html", 400, error=str(err), prefs=svc.Preferences(),
@@ -103,8 +103,9 @@ def confirm(request: Request, token: str):
     from paperwire.digest.render import links
 
     return _message(request, "You are subscribed",
-                    f"The {subscriber.frequency} digest will come to {subscriber.email} at {subscriber.send_hour}:00 "
-                    f"({subscriber.timezone}).", links=links(_settings(request), subscriber))  # fmt: skip
+                    f"The {subscriber.prefs.frequency} digest will come to {subscriber.email} at "
+                    f"{subscriber.prefs.send_hour}:00 ({subscriber.prefs.timezone}).",
+                    links=links(_settings(request), subscriber))  # fmt: skip
 
 
 @router.get("/digest/unsubscribe/{token}", response_class=HTMLResponse)
@@ -125,7 +126,7 @@ async def unsubscribe(request: Request, token: str):
         if action == "weekly":
             subscriber = svc.switch_to_weekly(_store(request), _settings(request), token)
             return _message(request, "Weekly it is", f"{subscriber.email} now gets one digest a week, on "
-                            f"{WEEKDAYS[subscriber.weekday]}s.")  # fmt: skip
+                            f"{WEEKDAYS[subscriber.prefs.weekday]}s.")  # fmt: skip
         subscriber = svc.unsubscribe(_store(request), _settings(request), token)
     except svc.BadToken as err:
         return _bad_link(request, err)
@@ -139,7 +140,7 @@ def preferences_page(request: Request, token: str):
         subscriber = svc.subscriber_for_token(_store(request), _settings(request), token)
     except svc.BadToken as err:
         return _bad_link(request, err)
-    return _page(request, "digest_preferences.html", token=token, subscriber=subscriber, prefs=subscriber)
+    return _page(request, "digest_preferences.html", token=token, subscriber=subscriber, prefs=subscriber.prefs)
 
 
 @router.post("/digest/preferences/{token}", response_class=HTMLResponse)
@@ -151,9 +152,10 @@ async def save_preferences(request: Request, token: str):
     except svc.BadToken as err:
         return _bad_link(request, err)
     except svc.DigestError as err:
-        return _page(request, "digest_preferences.html", 400, token=token, subscriber=subscriber, prefs=subscriber,
-                     error=str(err))  # fmt: skip
-    return _page(request, "digest_preferences.html", token=token, subscriber=subscriber, prefs=subscriber, saved=True)
+        return _page(request, "digest_preferences.html", 400, token=token, subscriber=subscriber,
+                     prefs=subscriber.prefs, error=str(err))  # fmt: skip
+    return _page(request, "digest_preferences.html", token=token, subscriber=subscriber, prefs=subscriber.prefs,
+                 saved=True)  # fmt: skip
 
 
 @router.get("/digest/preview", response_class=HTMLResponse)
@@ -171,7 +173,7 @@ def preview_page(request: Request, token: str | None = None):
             day = date.fromisoformat(text)
         except ValueError:
             return _message(request, "Bad date", "date must look like 2026-06-30", 400)
-    preview = svc.preview(_store(request), _settings(request), subscriber=subscriber, digest_date=day)
+    preview = svc.preview(request.app.state.pw, subscriber=subscriber, digest_date=day)
     return _page(request, "digest_preview.html", preview=preview, token=token, sample=subscriber is None)
 
 

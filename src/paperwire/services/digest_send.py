@@ -1,4 +1,5 @@
-"""Sending digests exactly once.
+"""Sending digests exactly once: which deliveries exist (scheduling), the send of one delivery, and
+handing ready deliveries to workers through a job dispatcher.
 
 A delivery (one per subscriber and digest date, unique in the database) is claimed with a lease by a
 conditional UPDATE, built, sent over SMTP, and marked sent together with its send log in one
@@ -16,24 +17,23 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from paperwire.digest.build import DigestBuilder
-from paperwire.digest.records import (
-    ACTIVE,
-    FAILED,
-    SENT,
-    SKIPPED,
-    DigestRecords,
-)
+from paperwire.context import Dispatcher, Paperwire
 from paperwire.digest.render import digest_message
 from paperwire.digest.smtp import PermanentFailure, RateLimiter, SmtpSender, TemporaryFailure, parse_smtp_url
 from paperwire.rank.digest import backoff_seconds, due_date, is_send_day
+from paperwire.services.digest_build import DigestBuilder
 from paperwire.store import Store
+from paperwire.store import digest as db
+from paperwire.store.digest import ACTIVE, FAILED, PENDING, SENDING, SENT, SKIPPED
 from paperwire.store.store import utcnow
 
 log = logging.getLogger(__name__)
+
+SEND_JOB = "digest_send"  # the job that sends a list of delivery pks (payload: the pks)
 
 
 @dataclass(frozen=True)
@@ -55,30 +55,31 @@ class SendPolicy:
 class Sender:
     """Claims, builds, sends and records deliveries. One per thread (it owns one SMTP connection)."""
 
-    def __init__(self, store: Store, settings, policy: SendPolicy | None = None, *, builder: DigestBuilder | None = None,
+    def __init__(self, pw: Paperwire, policy: SendPolicy | None = None, *, builder: DigestBuilder | None = None,
                  limiter: RateLimiter | None = None):  # fmt: skip
-        self.store, self.settings = store, settings
+        self.store, self.settings = pw.store, pw.settings
+        settings = pw.settings
         self.policy = policy or SendPolicy.from_settings(settings)
-        self.records = DigestRecords(store)
-        self.builder = builder or DigestBuilder(store)
+        self.builder = builder or DigestBuilder(pw)
         self.smtp = SmtpSender(parse_smtp_url(settings.smtp_url), limiter or RateLimiter(self.policy.rate))
 
     def process(self, pk: int) -> str:
         """Try delivery ``pk`` once: 'sent', 'skipped', 'failed', 'retry' or 'busy' (not ready, or held)."""
-        claimed = self.records.claim(pk, self.policy.lease_seconds)
+        store = self.store
+        claimed = db.claim(store, pk, self.policy.lease_seconds)
         if claimed is None:
             return "busy"
         delivery, token = claimed
-        subscriber = self.records.get_subscriber(pk=delivery.subscriber_pk)
+        subscriber = db.get_subscriber(store, pk=delivery.subscriber_pk)
         if subscriber is None or subscriber.status != ACTIVE:
-            self.records.finish(pk, token, SKIPPED, error="not subscribed")
+            db.finish(store, pk, token, SKIPPED, error="not subscribed")
             return "skipped"
         try:
-            sent_before = self.records.sent_paper_ids(subscriber.pk)
+            sent_before = db.sent_paper_ids(store, subscriber.pk)
             selection = self.builder.select(subscriber, delivery.digest_date, sent_before,
                                             base_url=str(self.settings.base_url).rstrip("/"))  # fmt: skip
-            if selection.empty and subscriber.empty_day != "note":
-                self.records.finish(pk, token, SKIPPED, error="no new papers")
+            if selection.empty and subscriber.prefs.empty_day != "note":
+                db.finish(store, pk, token, SKIPPED, error="no new papers")
                 return "skipped"
             message = digest_message(self.settings, subscriber, delivery.digest_date, selection)
         except Exception as err:  # noqa: BLE001 - a build bug must not hold the lease until it expires
@@ -87,21 +88,21 @@ class Sender:
         try:
             self.smtp.send(message)
         except PermanentFailure as err:
-            self.records.finish(pk, token, FAILED, error=str(err))
+            db.finish(store, pk, token, FAILED, error=str(err))
             return "failed"
         except TemporaryFailure as err:
             return self._retry_or_fail(pk, token, delivery.attempts, str(err))
         paper_pks = [p.pk for s in selection.sections for p in s.papers if p.pk is not None]
-        if not self.records.finish(pk, token, SENT, paper_pks=paper_pks, message_id=message["Message-ID"]):
+        if not db.finish(store, pk, token, SENT, paper_pks=paper_pks, message_id=message["Message-ID"]):
             log.warning("digest %s was sent but its lease had been taken over; raise lease_seconds", pk)
         return "sent"
 
     def _retry_or_fail(self, pk: int, token: str, attempts: int, error: str) -> str:
         if attempts >= self.policy.max_attempts:
-            self.records.finish(pk, token, FAILED, error=f"gave up after {attempts} attempts: {error}")
+            db.finish(self.store, pk, token, FAILED, error=f"gave up after {attempts} attempts: {error}")
             return "failed"
         delay = backoff_seconds(attempts, self.policy.backoff_base, self.policy.backoff_cap)
-        self.records.retry_later(pk, token, delay, error)
+        db.retry_later(self.store, pk, token, delay, error)
         return "retry"
 
     def close(self) -> None:
@@ -113,21 +114,19 @@ def schedule_due(store: Store, now: datetime | None = None) -> int:
     """Create the deliveries due at ``now`` (each active subscriber past their local send hour on a send
     day); returns how many were created. Safe to run concurrently: (subscriber, date) is unique."""
     now = now or utcnow()
-    records = DigestRecords(store)
     due = []
-    for pk, tz, hour, frequency, weekday, last in records.schedule_rows():
+    for pk, tz, hour, frequency, weekday, last in db.schedule_rows(store):
         day = due_date(now, tz, hour, frequency, weekday, _as_date(last))
         if day is not None:
             due.append((pk, day))
-    return records.create_deliveries(due)
+    return db.create_deliveries(store, due)
 
 
 def schedule_date(store: Store, day: date) -> int:
     """Create a delivery dated ``day`` for every active subscriber whose schedule includes that day."""
-    records = DigestRecords(store)
-    due = [(pk, day) for pk, _tz, _hour, frequency, weekday, _last in records.schedule_rows()
+    due = [(pk, day) for pk, _tz, _hour, frequency, weekday, _last in db.schedule_rows(store)
            if is_send_day(day, frequency, weekday)]  # fmt: skip
-    return records.create_deliveries(due)
+    return db.create_deliveries(store, due)
 
 
 def _as_date(value) -> date | None:
@@ -136,14 +135,14 @@ def _as_date(value) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
+# -- sending here, or through workers -----------------------------------------------------------------------
 def send_ready(sender: Sender, *, digest_date: date | None = None, wait_until: datetime | None = None,
-               stop=lambda: False) -> Counter:  # fmt: skip
+               stop: Callable[[], bool] = lambda: False) -> Counter:  # fmt: skip
     """Send every ready delivery (of ``digest_date``, or all); with ``wait_until``, keep going through
     retries due before then (sleeping in between). Returns counts by outcome."""
     counts: Counter = Counter()
-    records = sender.records
     while not stop():
-        pks = records.ready_pks(digest_date=digest_date, limit=500)
+        pks = db.ready_pks(sender.store, digest_date=digest_date, limit=500)
         for pk in pks:
             counts[sender.process(pk)] += 1
             if stop():
@@ -152,7 +151,7 @@ def send_ready(sender: Sender, *, digest_date: date | None = None, wait_until: d
             continue
         if wait_until is None:
             break
-        upcoming = records.next_retry_at(digest_date)
+        upcoming = db.next_retry_at(sender.store, digest_date)
         now = utcnow()
         if upcoming is None or upcoming > wait_until:
             break
@@ -160,11 +159,28 @@ def send_ready(sender: Sender, *, digest_date: date | None = None, wait_until: d
     return counts
 
 
-def summary(records: DigestRecords, digest_date: date | None = None) -> dict:
-    out: Counter = Counter()
-    for d in records.deliveries(digest_date=digest_date):
-        out[d.status] += 1
-    return dict(out)
+def dispatch_ready(store: Store, dispatcher: Dispatcher, *, requeue_after_seconds: float = 900.0,
+                   now: datetime | None = None) -> int:  # fmt: skip
+    """Hand the workers the ready deliveries not handed over in the last ``requeue_after_seconds``;
+    returns how many. The database still decides what is sent, so handing one over twice is harmless."""
+    now = now or utcnow()
+    pks = db.ready_pks(store, now, not_enqueued_since=now - timedelta(seconds=requeue_after_seconds))
+    if pks:
+        db.mark_enqueued(store, pks)
+        dispatcher.enqueue(SEND_JOB, pks)
+    return len(pks)
 
 
-__all__ = ["SendPolicy", "Sender", "schedule_date", "schedule_due", "send_ready", "summary"]
+def send_batch(sender: Sender, pks: Sequence[int]) -> dict[int, float]:
+    """A worker's job: try each delivery once. Returns, for the ones to retry or still held by another
+    sender, the seconds after which to try again (when the backoff or the other's lease ends)."""
+    later: dict[int, float] = {}
+    for pk in pks:
+        outcome = sender.process(pk)
+        if outcome in ("retry", "busy"):
+            delivery = db.get_delivery(sender.store, pk)
+            if delivery is None or delivery.status not in (PENDING, SENDING):
+                continue
+            at = delivery.lease_until if delivery.status == SENDING and delivery.lease_until else delivery.next_attempt_at
+            later[pk] = max(0.2, (at - utcnow()).total_seconds() + 0.1)
+    return later
