@@ -71,6 +71,11 @@ def test_a_missing_file_is_a_clear_error(run, tmp_path):
     assert result.exit_code == 2 and "nope.jsonl" in result.output
 
 
+def test_files_are_checked_before_the_database_is_opened(run, tmp_path):
+    result = run("ingest", str(tmp_path / "nope.jsonl"))  # no init: there is no database yet
+    assert result.exit_code == 2 and "nope.jsonl" in result.output
+
+
 def test_demo_corpus_loads_once_with_if_empty(run):
     run("init")
     first = run("ingest", "demo", "--if-empty", "--json")

@@ -63,6 +63,11 @@ def test_similar_lists_other_papers(run):
     assert result.exit_code == 0 and [p["id"] for p in json.loads(result.stdout)] == ["2601.00002"]
 
 
+def test_similar_accepts_an_arxiv_id_with_prefix_and_version(run):
+    result = run("similar", "arXiv:2601.00001v2", "--json")
+    assert result.exit_code == 0 and [p["id"] for p in json.loads(result.stdout)] == ["2601.00002"]
+
+
 def test_similar_to_an_unknown_paper_exits_two(run):
     assert run("similar", "2699.99999").exit_code == 2
 

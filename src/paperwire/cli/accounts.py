@@ -1,4 +1,4 @@
-"""Accounts commands: ``paperwire user create EMAIL [--admin]`` and ``paperwire user disable EMAIL``.
+"""The ``paperwire user`` group: ``paperwire user create EMAIL [--admin]`` and ``paperwire user disable EMAIL``.
 
 The password is read from a hidden prompt, or from standard input with ``--password-stdin`` (for
 scripts); it is never a command-line argument, which other users of the machine could see in ``ps``."""
@@ -10,14 +10,14 @@ from typing import Annotated
 
 import typer
 
-from paperwire.cli.main import DbOpt, JsonOpt, _fail, _settings, _store, app, console, out
+from paperwire.cli.common import DbOpt, JsonOpt, console, fail, open_context, out
 
 user_app = typer.Typer(help="Manage user accounts (admin).", no_args_is_help=True)
-app.add_typer(user_app, name="user")
 
 
 @user_app.command("create")
 def create(
+    ctx: typer.Context,
     email: Annotated[str, typer.Argument(help="Email address of the new account.")],
     admin: Annotated[bool, typer.Option("--admin", help="Make the account an administrator.")] = False,
     name: Annotated[str, typer.Option("--name", help="Display name.")] = "",
@@ -32,11 +32,11 @@ def create(
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    store = _store(_settings(database_url))
+    store = open_context(ctx, database_url).store
     try:
         user = svc.sign_up(store, email, password, name or None, is_admin=admin, verified=True)
     except svc.AccountError as err:
-        raise _fail(err.message) from None
+        raise fail(err.message) from None
     if as_json:
         out.print_json(json.dumps({"id": user.pk, "email": user.email, "admin": user.is_admin}))
     else:
@@ -45,6 +45,7 @@ def create(
 
 @user_app.command("disable")
 def disable(
+    ctx: typer.Context,
     email: Annotated[str, typer.Argument(help="Email address of the account.")],
     enable: Annotated[bool, typer.Option("--enable", help="Enable the account again instead.")] = False,
     database_url: DbOpt = None,
@@ -53,11 +54,11 @@ def disable(
     """Disable an account: it cannot log in or use API tokens, and its sessions end at once."""
     from paperwire.services import accounts as svc
 
-    store = _store(_settings(database_url))
+    store = open_context(ctx, database_url).store
     try:
         user = svc.set_disabled(store, email, not enable)
     except svc.AccountError as err:
-        raise _fail(err.message) from None
+        raise fail(err.message) from None
     if as_json:
         out.print_json(json.dumps({"id": user.pk, "email": user.email, "disabled": user.is_disabled}))
     else:

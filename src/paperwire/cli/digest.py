@@ -1,5 +1,5 @@
-"""Digest commands, registered on the main app: `paperwire digest send|preview`,
-`paperwire subscribers add|list|remove` and `paperwire worker`. Each is one services call."""
+"""Digest commands: the groups `paperwire digest send|preview` and `paperwire subscribers
+add|list|remove`, and `paperwire worker`. Each is one services call."""
 from __future__ import annotations
 
 import json
@@ -10,13 +10,11 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from paperwire.cli.main import DbOpt, JsonOpt, _fail, _settings, _store, app, console, out
-from paperwire.context import Paperwire
+from paperwire.cli.common import DbOpt, JsonOpt, console, fail, open_context, out
 
 digest_app = typer.Typer(help="The email digest: send what is due, preview.", no_args_is_help=True)
 subscribers_app = typer.Typer(help="Digest subscribers: add, list, remove.", no_args_is_help=True)
-app.add_typer(digest_app, name="digest")
-app.add_typer(subscribers_app, name="subscribers")
+commands = typer.Typer()  # `paperwire worker`, merged into the top level
 
 DayOpt = Annotated[Optional[datetime], typer.Option("--date", formats=["%Y-%m-%d"], help="Digest date, YYYY-MM-DD.")]
 NamespaceOpt = Annotated[str, typer.Option("--namespace", help="Prefix of the Redis keys (queue and locks).")]
@@ -24,6 +22,7 @@ NamespaceOpt = Annotated[str, typer.Option("--namespace", help="Prefix of the Re
 
 @digest_app.command("send")
 def digest_send(
+    ctx: typer.Context,
     day: DayOpt = None,
     wait: Annotated[float, typer.Option(help="Seconds to keep retrying temporary SMTP failures.")] = 900.0,
     namespace: NamespaceOpt = "paperwire",
@@ -36,16 +35,16 @@ def digest_send(
     from paperwire.jobs.queue import open_queue
     from paperwire.services import digest as svc
 
-    settings = _settings(database_url)
+    opened = open_context(ctx, database_url)
+    settings = opened.settings
     if not settings.redis_url and not settings.smtp_url:
-        raise _fail("PAPERWIRE_SMTP_URL is not set: there is no server to send the digest through")
-    store = _store(settings)
+        raise fail("PAPERWIRE_SMTP_URL is not set: there is no server to send the digest through")
+    pw = opened.pw
     queue = open_queue(settings, namespace)
     try:
-        report = svc.run_due(Paperwire(settings, store), digest_date=day.date() if day else None, dispatcher=queue,
-                             wait_seconds=wait)  # fmt: skip
+        report = svc.run_due(pw, digest_date=day.date() if day else None, dispatcher=queue, wait_seconds=wait)
     except svc.SmtpConfigError as err:
-        raise _fail(str(err)) from None
+        raise fail(str(err)) from None
     finally:
         if queue is not None:
             queue.close()
@@ -60,6 +59,7 @@ def digest_send(
 
 @digest_app.command("preview")
 def digest_preview(
+    ctx: typer.Context,
     email: Annotated[Optional[str], typer.Option("--email", help="Subscriber; default a sample daily digest.")] = None,
     day: DayOpt = None,
     html: Annotated[bool, typer.Option("--html", help="Print the HTML part instead of the text.")] = False,
@@ -70,16 +70,16 @@ def digest_preview(
     """Show the next digest of a subscriber without sending it or logging anything."""
     from paperwire.services import digest as svc
 
-    settings = _settings(database_url)
-    store = _store(settings)
+    opened = open_context(ctx, database_url)
+    settings, store = opened.settings, opened.store
     try:
         if raw:
-            message = svc.preview_message(Paperwire(settings, store), email=email, digest_date=day.date() if day else None)
+            message = svc.preview_message(opened.pw, email=email, digest_date=day.date() if day else None)
             print(message.as_string())
             return
-        p = svc.preview(Paperwire(settings, store), email=email, digest_date=day.date() if day else None)
+        p = svc.preview(opened.pw, email=email, digest_date=day.date() if day else None)
     except svc.DigestError as err:
-        raise _fail(str(err)) from None
+        raise fail(str(err)) from None
     if as_json:
         out.print_json(json.dumps({
             "email": p.subscriber.email, "date": p.digest_date.isoformat(), "subject": p.subject,
@@ -93,6 +93,7 @@ def digest_preview(
 
 @subscribers_app.command("add")
 def subscribers_add(
+    ctx: typer.Context,
     email: Annotated[str, typer.Argument(help="Email address.")],
     weekly: Annotated[bool, typer.Option("--weekly", help="Weekly instead of daily.")] = False,
     confirmed: Annotated[bool, typer.Option("--confirmed", help="Skip the confirmation email.")] = False,
@@ -105,15 +106,15 @@ def subscribers_add(
     """Add or update a subscriber (unconfirmed ones get a confirmation email)."""
     from paperwire.services import digest as svc
 
-    settings = _settings(database_url)
-    store = _store(settings)
+    opened = open_context(ctx, database_url)
+    settings, store = opened.settings, opened.store
     prefs = {"frequency": "weekly" if weekly else None, "categories": categories, "send_hour": hour, "timezone": tz}
     try:
         subscriber = svc.add_subscriber(store, email, confirmed=confirmed, prefs=prefs, settings=settings)
     except svc.DigestError as err:
-        raise _fail(str(err)) from None
+        raise fail(str(err)) from None
     except (svc.TemporaryFailure, svc.PermanentFailure) as err:
-        raise _fail(f"added, but the confirmation email could not be sent: {err}") from None
+        raise fail(f"added, but the confirmation email could not be sent: {err}") from None
     if as_json:
         out.print_json(json.dumps(subscriber.as_dict()))
     else:
@@ -122,6 +123,7 @@ def subscribers_add(
 
 @subscribers_app.command("list")
 def subscribers_list(
+    ctx: typer.Context,
     status: Annotated[Optional[str], typer.Option(help="Only active, pending or unsubscribed.")] = None,
     database_url: DbOpt = None,
     as_json: JsonOpt = False,
@@ -129,8 +131,8 @@ def subscribers_list(
     """Every subscriber with status and preferences."""
     from paperwire.services import digest as svc
 
-    settings = _settings(database_url)
-    rows = [s.as_dict() for s in svc.list_subscribers(_store(settings), status)]
+    store = open_context(ctx, database_url).store
+    rows = [s.as_dict() for s in svc.list_subscribers(store, status)]
     if as_json:
         out.print_json(json.dumps(rows))
         return
@@ -143,6 +145,7 @@ def subscribers_list(
 
 @subscribers_app.command("remove")
 def subscribers_remove(
+    ctx: typer.Context,
     email: Annotated[str, typer.Argument(help="Email address.")],
     database_url: DbOpt = None,
     as_json: JsonOpt = False,
@@ -150,8 +153,8 @@ def subscribers_remove(
     """Delete a subscriber with its delivery history and send log."""
     from paperwire.services import digest as svc
 
-    settings = _settings(database_url)
-    removed = svc.remove_subscriber(_store(settings), email)
+    store = open_context(ctx, database_url).store
+    removed = svc.remove_subscriber(store, email)
     if as_json:
         out.print_json(json.dumps({"email": email, "removed": removed}))
     elif removed:
@@ -162,8 +165,9 @@ def subscribers_remove(
         raise typer.Exit(2)
 
 
-@app.command("worker")
+@commands.command("worker")
 def worker(
+    ctx: typer.Context,
     threads: Annotated[int, typer.Option(min=1, max=64, help="Sending threads in this process.")] = 1,
     namespace: NamespaceOpt = "paperwire",
     lease: Annotated[Optional[float], typer.Option(help="Seconds before a claimed digest of a dead worker is taken over.")] = None,
@@ -176,13 +180,13 @@ def worker(
     from paperwire.services.digest import SendPolicy
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = _settings(database_url)
+    opened = open_context(ctx, database_url)
+    settings = opened.settings
     if not settings.redis_url:
-        raise _fail("PAPERWIRE_REDIS_URL is not set: workers take their jobs from Redis")
+        raise fail("PAPERWIRE_REDIS_URL is not set: workers take their jobs from Redis")
     if not settings.smtp_url:
-        raise _fail("PAPERWIRE_SMTP_URL is not set: there is no server to send the digest through")
-    store = _store(settings)
+        raise fail("PAPERWIRE_SMTP_URL is not set: there is no server to send the digest through")
     policy = SendPolicy.from_settings(settings, lease_seconds=lease, backoff_base=backoff)
     console.print(f"paperwire worker: {threads} thread(s), queue namespace {namespace}", highlight=False)
-    run_worker(Paperwire(settings, store), threads=threads, namespace=namespace, policy=policy,
+    run_worker(opened.pw, threads=threads, namespace=namespace, policy=policy,
                heartbeat_timeout_ms=heartbeat_timeout)  # fmt: skip
