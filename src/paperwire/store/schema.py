@@ -9,20 +9,12 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     String,
     Table,
     Text,
 )
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
+from paperwire.store.metadata import metadata
 
 organizations = Table(
     "organizations",
@@ -120,5 +112,6 @@ paper_embeddings = Table(
     Index("ix_paper_embeddings_model", "model"),
 )
 
-# Tables of later layers live in their own modules and register on the same metadata.
+# Tables of later layers live in their own modules and register on the same metadata (store/metadata.py);
+# importing them here makes ``schema.metadata`` hold every table.
 from paperwire.store import schema_accounts, schema_digest, schema_recommend  # noqa: E402,F401

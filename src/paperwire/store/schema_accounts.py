@@ -1,4 +1,4 @@
-"""Accounts tables (migration 0003). Shares ``schema.metadata``; imported at the end of schema.py.
+"""Accounts tables (migration 0003). Registers on ``store/metadata.metadata``; imported at the end of schema.py.
 
 Every row that belongs to a user references ``users.pk`` with ``ON DELETE CASCADE``, so deleting an
 account removes its data (the service layer also deletes explicitly, for databases without FKs on).
@@ -19,7 +19,7 @@ from sqlalchemy import (
     Text,
 )
 
-from paperwire.store.schema import metadata
+from paperwire.store.metadata import metadata
 
 users = Table(
     "users",

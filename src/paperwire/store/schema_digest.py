@@ -1,4 +1,4 @@
-"""Email digest tables (migration 0004). Shares ``schema.metadata``; imported at the end of schema.py.
+"""Email digest tables (migration 0004). Registers on ``store/metadata.metadata``; imported at the end of schema.py.
 
 - ``digest_subscribers``: one row per email address (double opt-in), with its preferences.
 - ``digest_deliveries``: the durable record per (subscriber, digest date). Its status moves
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 
-from paperwire.store.schema import metadata
+from paperwire.store.metadata import metadata
 
 digest_subscribers = Table(
     "digest_subscribers",

@@ -1,4 +1,4 @@
-"""Recommendation tables (migration 0006). Shares ``schema.metadata``; imported at the end of schema.py.
+"""Recommendation tables (migration 0006). Registers on ``store/metadata.metadata``; imported at the end of schema.py.
 
 The signals themselves already live with the accounts (ratings, collection items, votes); this module
 adds what only recommendations need: the interests a user describes in their own words (the cold-start
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, Table, Text
 
-from paperwire.store.schema import metadata
+from paperwire.store.metadata import metadata
 
 user_interests = Table(
     "user_interests",
