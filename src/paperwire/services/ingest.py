@@ -13,6 +13,7 @@ from paperwire.ingest import IngestReport, Ingestor, ingest_items
 from paperwire.ingest.pipeline import ingest_file
 from paperwire.settings import Settings
 from paperwire.sources.files import read_file
+from paperwire.sources.records import PaperRecord
 from paperwire.store import Store
 
 Progress = Callable[[int], None]
@@ -83,10 +84,12 @@ def ingest_arxiv(store: Store, settings: Settings, categories: list[str], since:
 
 
 def ingest_oai(store: Store, settings: Settings, from_: date | None = None, until: date | None = None, *,
-               set_spec: str = "cs", progress: Progress | None = None, sleep=None) -> IngestReport:  # fmt: skip
+               set_spec: str = "cs", progress: Progress | None = None, sleep=None, first_from: date | None = None,
+               keep: Callable[[PaperRecord], bool] | None = None, max_retries: int = 5) -> IngestReport:  # fmt: skip
     """Incremental OAI-PMH harvest. Without ``from_`` it continues where the last harvest of this
     endpoint and set stopped: from a killed run's resumption token, else from the newest datestamp
-    seen. The cursor is stored with each committed page."""
+    seen, else (a first harvest) from ``first_from``. The cursor is stored with each committed page.
+    ``keep`` drops records it answers False for (a category filter); dropped records are not counted."""
     import time
 
     from paperwire.sources.arxiv_oai import ArxivOaiSource
@@ -101,11 +104,12 @@ def ingest_oai(store: Store, settings: Settings, from_: date | None = None, unti
             token = cursor["token"]
             from_ = _date_or_none(cursor.get("from"))
         else:
-            from_ = _date_or_none(cursor.get("datestamp"))
+            from_ = _date_or_none(cursor.get("datestamp")) or (None if previous else first_from)
     newest = cursor.get("datestamp")
     with (Ingestor(store, source="oai", target=target, batch_size=settings.ingest_batch_size, progress=progress)
           as ingestor,
-          ArxivOaiSource(base_url=settings.arxiv_oai_url, set_spec=set_spec, sleep=sleep or time.sleep) as source):  # fmt: skip
+          ArxivOaiSource(base_url=settings.arxiv_oai_url, set_spec=set_spec, sleep=sleep or time.sleep,
+                         max_retries=max_retries) as source):  # fmt: skip
         try:
             pages = _pages(source.harvest(from_, until, resumption_token=token))
         except ResumptionTokenExpired:  # the server forgot the token: harvest the window again
@@ -113,17 +117,20 @@ def ingest_oai(store: Store, settings: Settings, from_: date | None = None, unti
         for page in pages:
             newest = max(filter(None, (newest, page.max_datestamp)), default=None)
             state = {"from": from_.isoformat() if from_ else None, "token": page.resumption_token, "datestamp": newest}
-            ingestor.feed(page.items, cursor=json.dumps(state))
+            items = page.items if keep is None else [i for i in page.items if not isinstance(i, PaperRecord) or keep(i)]
+            ingestor.feed(items, cursor=json.dumps(state))
     return ingestor.report
 
 
-def ingest_hf_daily(store: Store, settings: Settings, days: list[date], *,
-                    progress: Progress | None = None) -> IngestReport:  # fmt: skip
+def ingest_hf_daily(store: Store, settings: Settings, days: list[date], *, progress: Progress | None = None,
+                    sleep=None, max_retries: int = 4) -> IngestReport:  # fmt: skip
     """Hugging Face daily papers of ``days`` (upvotes, organisation, submitter, code links)."""
+    import time
+
     from paperwire.sources.hf_daily import HfDailySource
 
     target = f"{settings.hf_endpoint} {days[0].isoformat()}..{days[-1].isoformat()}"
-    with HfDailySource(endpoint=settings.hf_endpoint) as source:
+    with HfDailySource(endpoint=settings.hf_endpoint, sleep=sleep or time.sleep, max_retries=max_retries) as source:
         items = (item for day in days for item in source.fetch(day))
         return ingest_items(store, items, source="hf", target=target, batch_size=settings.ingest_batch_size,
                             progress=progress)  # fmt: skip

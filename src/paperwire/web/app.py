@@ -61,8 +61,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
                scheduler: bool = False) -> FastAPI:  # fmt: skip
     """Build the app around one :class:`~paperwire.context.Paperwire` context (``pw``, or one opened
     from ``settings`` on ``store`` or the settings' database, migrated at start-up: the start-up gate
-    of the architecture). With ``scheduler`` the daily digest schedule runs in-process (APScheduler;
-    with Redis configured only one of several servers fires each tick)."""
+    of the architecture). With ``scheduler`` the harvest schedule and the daily digest schedule run
+    in-process (APScheduler; several servers harvest and send once between them)."""
     from paperwire.api.hf import router as hf_api
     from paperwire.api.search import router as search_api
     from paperwire.web.accounts import router as accounts
@@ -77,16 +77,23 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     settings, store = pw.settings, pw.store
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
-        stop = None
+        stops = []
         if scheduler:
+            from paperwire.jobs.harvest import start_harvest_schedule
             from paperwire.jobs.scheduler import start_scheduler
 
-            stop = start_scheduler(pw)
+            if settings.redis_url and pw.dispatcher is None:  # embedding fans out to `paperwire worker`s
+                from paperwire.jobs.queue import open_queue
+
+                pw.dispatcher = open_queue(settings)
+                stops.append(pw.dispatcher.close)
+            stops += [start_scheduler(pw), start_harvest_schedule(pw)]
         try:
             yield
         finally:
-            if stop is not None:
-                stop()
+            for stop in reversed(stops):
+                if stop is not None:
+                    stop()
 
     app = FastAPI(title="paperwire", version=__version__, docs_url="/docs", openapi_url="/openapi.json",
                   lifespan=lifespan)  # fmt: skip
