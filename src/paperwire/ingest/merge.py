@@ -8,6 +8,8 @@ upvotes/organisation combine into one record in either order; the earliest publi
 the highest upvote and comment counts are kept; the stored paper keeps its id and first source.
 A Hugging Face record (its daily list, refreshed several times a day) brings counts, links and its
 own fields but never rewrites a stored title, abstract or author list: arXiv's text stays.
+A paper keeps its first listing (day and kind, so a replacement is not new again) and its first day on
+Hugging Face's list; Hugging Face's AI summary, keywords, stars and thumbnail take their latest values.
 """
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ from paperwire.store.models import Paper
 
 _PREFER_NEW = ("title", "summary", "updated", "comment", "doi", "journal_ref", "abs_url", "pdf_url", "code_url",
                "project_url", "organization", "submitted_by")  # fmt: skip
+_LATEST = ("ai_summary", "ai_keywords", "github_stars", "thumbnail")  # Hugging Face's current values win
+_FIRST = ("listing", "hf_day")  # how and when it was first listed: a replacement is not new again
 
 
 _TEXT = ("title", "summary")
@@ -41,6 +45,9 @@ def merge(old: Paper, new: Paper) -> Paper:
         author_keys=authors.author_keys,
         categories=pick("categories"),
         published=min(old.published, new.published),
+        **{name: pick(name, new, old) for name in _LATEST},
+        **{name: pick(name, old, new) for name in _FIRST},
+        announced_on=min(filter(None, (old.announced_on, new.announced_on)), default=None),
         upvotes=max(old.upvotes, new.upvotes),
         num_comments=max(old.num_comments, new.num_comments),
     )

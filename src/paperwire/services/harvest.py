@@ -29,7 +29,6 @@ from paperwire.context import Paperwire
 from paperwire.ingest import IngestReport
 from paperwire.services import ingest as ingest_svc
 from paperwire.services.indexing import IndexReport, index_new
-from paperwire.sources.records import PaperRecord
 from paperwire.store import harvests
 
 log = logging.getLogger(__name__)
@@ -132,15 +131,9 @@ def _run(pw: Paperwire, source: str, now: datetime, *, retries: int, sleep) -> S
 
 def _fetch_arxiv(pw: Paperwire, now: datetime, retries: int, sleep) -> list[IngestReport]:
     settings = pw.settings
-    wanted = set(settings.arxiv_categories)
-
-    def keep(record: PaperRecord) -> bool:
-        categories = record.categories if isinstance(record.categories, list) else str(record.categories or "").split()
-        return bool(wanted.intersection(categories))
-
     first_from = now.date() - timedelta(days=settings.harvest_backfill_days)
     return [ingest_svc.ingest_oai(pw.store, settings, set_spec=set_spec, first_from=first_from,
-                                  keep=keep if wanted else None, max_retries=retries, sleep=sleep)
+                                  categories=settings.arxiv_categories, max_retries=retries, sleep=sleep)
             for set_spec in settings.arxiv_sets]  # fmt: skip
 
 

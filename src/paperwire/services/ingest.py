@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -85,17 +85,19 @@ def ingest_arxiv(store: Store, settings: Settings, categories: list[str], since:
 
 def ingest_oai(store: Store, settings: Settings, from_: date | None = None, until: date | None = None, *,
                set_spec: str = "cs", progress: Progress | None = None, sleep=None, first_from: date | None = None,
-               keep: Callable[[PaperRecord], bool] | None = None, max_retries: int = 5) -> IngestReport:  # fmt: skip
+               categories: Sequence[str] = (), max_retries: int = 5) -> IngestReport:  # fmt: skip
     """Incremental OAI-PMH harvest. Without ``from_`` it continues where the last harvest of this
     endpoint and set stopped: from a killed run's resumption token, else from the newest datestamp
     seen, else (a first harvest) from ``first_from``. The cursor is stored with each committed page.
-    ``keep`` drops records it answers False for (a category filter); dropped records are not counted."""
+    With ``categories``, records in none of them are dropped (and not counted). Each record is marked
+    with the set and categories harvested, from which ingest tells new papers from cross-lists."""
     import time
 
     from paperwire.sources.arxiv_oai import ArxivOaiSource
     from paperwire.sources.errors import ResumptionTokenExpired
 
     target = f"{settings.arxiv_oai_url} set={set_spec}"
+    wanted = sorted(set(categories))
     previous = store.last_run_with_cursor(source="oai", target=target)
     cursor = json.loads(previous.cursor) if previous else {}
     token = None
@@ -117,9 +119,20 @@ def ingest_oai(store: Store, settings: Settings, from_: date | None = None, unti
         for page in pages:
             newest = max(filter(None, (newest, page.max_datestamp)), default=None)
             state = {"from": from_.isoformat() if from_ else None, "token": page.resumption_token, "datestamp": newest}
-            items = page.items if keep is None else [i for i in page.items if not isinstance(i, PaperRecord) or keep(i)]
+            items = [item for item in page.items if not isinstance(item, PaperRecord) or _listed(item, set_spec, wanted)]
             ingestor.feed(items, cursor=json.dumps(state))
     return ingestor.report
+
+
+def _listed(record: PaperRecord, set_spec: str, wanted: list[str]) -> bool:
+    """Mark ``record`` with what was harvested; False when the category filter drops it."""
+    if wanted:
+        found = record.categories if isinstance(record.categories, list) else str(record.categories or "").split()
+        if not set(wanted).intersection(found):
+            return False
+        record.extra["listed_for"] = wanted
+    record.extra["listed_in"] = set_spec
+    return True
 
 
 def ingest_hf_daily(store: Store, settings: Settings, days: list[date], *, progress: Progress | None = None,

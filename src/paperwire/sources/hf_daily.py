@@ -59,6 +59,7 @@ class HfDailySource(NetworkSource):
             new = 0
             for item in parse_daily_papers(payload, origin):
                 if isinstance(item, PaperRecord):
+                    item.extra["hf_day"] = day.isoformat()  # the day whose list it is on
                     if item.id in seen:
                         continue
                     seen.add(item.id)
