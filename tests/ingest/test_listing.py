@@ -11,18 +11,6 @@ from paperwire.ingest.normalize import normalize
 from paperwire.sources.records import PaperRecord
 
 
-@pytest.mark.parametrize("submitted_utc, listed", [
-    ("2026-12-01T15:00:00", date(2026, 12, 2)),  # Tuesday 10:00 Eastern: Tuesday evening's announcement, Wednesday's list
-    ("2026-12-01T20:00:00", date(2026, 12, 3)),  # Tuesday 15:00 Eastern: after the cut-off, Thursday's list
-    ("2026-12-04T18:59:00", date(2026, 12, 7)),  # Friday 13:59 Eastern: Sunday evening's announcement, Monday's list
-    ("2026-12-04T19:01:00", date(2026, 12, 8)),  # Friday 14:01 Eastern: Monday evening's, Tuesday's list
-    ("2026-12-05T12:00:00", date(2026, 12, 8)),  # Saturday: Tuesday's list
-    ("2026-07-02T17:00:00", date(2026, 7, 3)),   # summer time: 13:00 EDT is before the cut-off
-])  # fmt: skip
-def test_estimated_listing_day_follows_the_cut_off_and_the_weekend(submitted_utc, listed):
-    assert listing.estimated_listing_day(datetime.fromisoformat(submitted_utc)) == listed
-
-
 def test_a_weekend_datestamp_lists_on_monday():
     assert listing.listing_day_of_datestamp(date(2026, 12, 6)) == date(2026, 12, 7)
     assert listing.listing_day_of_datestamp(date(2026, 12, 3)) == date(2026, 12, 3)
@@ -67,10 +55,10 @@ def test_a_paper_keeps_its_first_listing_when_a_replacement_arrives():
     assert merged.updated == datetime(2026, 12, 9)
 
 
-def test_a_file_record_gets_an_estimated_listing_day_and_no_kind():
+def test_a_file_record_has_no_listing_day_or_kind_to_guess_from():
     record = PaperRecord(origin="f:1", source="file", id="2612.00002", title="T", published="2026-12-04T12:00:00Z")
     paper = normalize(record)
-    assert (paper.announced_on, paper.listing) == (date(2026, 12, 7), None)
+    assert (paper.announced_on, paper.listing) == (None, None)
 
 
 def test_hugging_face_fields_are_kept_and_refreshed_by_a_later_listing():

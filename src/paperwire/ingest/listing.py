@@ -4,20 +4,17 @@ arXiv announces at 20:00 US Eastern, Sunday to Thursday; each announcement is th
 weekday (Sunday evening's is Monday's list) and holds what was submitted before the 14:00 Eastern
 cut-off of the weekday before. Its OAI-PMH datestamps are written at the announcement, which is
 already the listing's day in UTC, so a harvested record's listing day is its datestamp (moved to the
-next weekday if it falls on a weekend). A paper read from a file or the arXiv API has no datestamp:
-its listing day is estimated from its first version's submission time by the same schedule
-(holidays aside). A record is a *replacement* when it carries a later version or its datestamp is
+next weekday if it falls on a weekend). A paper read from a file or the arXiv API says nothing about
+its announcement: it has no listing day, and the feed places it on its first version's submission
+day (UTC) rather than guess. A record is a *replacement* when it carries a later version or its datestamp is
 well after its first submission, a *cross-list* when its primary category lies outside what was
 harvested, and *new* otherwise.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
-EASTERN = ZoneInfo("America/New_York")
-CUT_OFF = time(14, 0)  # Eastern: submissions before it make the next announcement
 REPLACED_AFTER = timedelta(days=14)  # a datestamp this long after v1 is not a new submission
 
 NEW, CROSS, REPLACE = "new", "cross", "replace"
@@ -32,17 +29,6 @@ def next_weekday(day: date) -> date:
 
 def listing_day_of_datestamp(datestamp: date) -> date:
     return next_weekday(datestamp)
-
-
-def estimated_listing_day(submitted: datetime) -> date:
-    """The listing day arXiv's schedule gives a first version submitted at ``submitted`` (naive = UTC)."""
-    if submitted.tzinfo is None:
-        submitted = submitted.replace(tzinfo=timezone.utc)
-    local = submitted.astimezone(EASTERN)
-    cut = local.date()
-    if cut.weekday() >= 5 or local.time() >= CUT_OFF:  # too late for today's announcement
-        cut = next_weekday(cut + timedelta(days=1))
-    return next_weekday(cut + timedelta(days=1))
 
 
 def _in_set(category: str, set_spec: str) -> bool:

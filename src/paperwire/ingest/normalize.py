@@ -312,7 +312,7 @@ def _normalize(r: PaperRecord) -> Paper:
         submitted_by=parse_submitter(r.submitted_by),
         title_key=key,
         origin=r.origin,
-        **_daily_fields(r, pid if is_arxiv else None, published, updated, categories),
+        **_daily_fields(r, published, updated, categories),
     )
 
 
@@ -320,7 +320,7 @@ KEYWORDS_MAX = 30
 KEYWORD_MAX = 100
 
 
-def _daily_fields(r: PaperRecord, arxiv: str | None, published: datetime, updated: datetime | None,
+def _daily_fields(r: PaperRecord, published: datetime, updated: datetime | None,
                   categories: list[str]) -> dict[str, Any]:  # fmt: skip
     """The listing day and kind, and the fields Hugging Face adds (see :mod:`paperwire.ingest.listing`)."""
     extra = r.extra
@@ -331,8 +331,6 @@ def _daily_fields(r: PaperRecord, arxiv: str | None, published: datetime, update
         out["listing"] = listing.kind(categories[0] if categories else None,
                                       replaced=listing.is_replacement(published, updated, stamp.date()),
                                       set_spec=extra.get("listed_in"), categories=extra.get("listed_for") or ())  # fmt: skip
-    elif arxiv is not None:
-        out["announced_on"] = listing.estimated_listing_day(published)
     hf_day = parse_datetime(extra.get("hf_day"), "hf_day") or parse_datetime(extra.get("submitted_on_daily_at"),
                                                                                "submittedOnDailyAt")  # fmt: skip
     if hf_day is not None:

@@ -13,7 +13,7 @@ import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from paperwire.store.schema import harvests as h
@@ -112,9 +112,17 @@ def freshness(store: Store) -> dict:
     """What the stored corpus covers: papers, the newest arXiv listing day and Hugging Face day, and
     the span of the bundled sample corpus (papers whose first source is ``demo``)."""
     with store.engine.connect() as conn:
-        total, newest_listing, newest_hf = conn.execute(
-            select(func.count(), func.max(p.c.announced_on), func.max(p.c.hf_day))).one()  # fmt: skip
-        first, last = conn.execute(select(func.min(p.c.published), func.max(p.c.published))
-                                   .where(p.c.source == "demo")).one()  # fmt: skip
+        bundled = case((p.c.source == "demo", p.c.published))
+        total, newest_listing, newest_hf, first, last = conn.execute(
+            select(func.count(), func.max(p.c.announced_on), func.max(p.c.hf_day), func.min(bundled),
+                   func.max(bundled))).one()  # fmt: skip
+        first, last = _naive(first), _naive(last)
     return {"papers": int(total), "newest_listing": newest_listing, "newest_hf_day": newest_hf,
             "bundled_first": first, "bundled_last": last}  # fmt: skip
+
+
+def _naive(value) -> datetime | None:
+    """A datetime from an untyped aggregate (SQLite gives text)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))

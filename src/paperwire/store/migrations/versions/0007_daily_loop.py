@@ -29,7 +29,6 @@ def upgrade() -> None:
     with op.batch_alter_table("papers") as batch:
         for name, kind in PAPER_COLUMNS:
             batch.add_column(sa.Column(name, kind()))
-    _estimate_listing_days()
     op.create_index("ix_papers_announced_on", "papers", ["announced_on"])
     op.create_index("ix_papers_hf_day", "papers", ["hf_day"])
     op.create_table(
@@ -46,26 +45,6 @@ def upgrade() -> None:
         sa.Column("running_owner", sa.String(200)),
         sa.PrimaryKeyConstraint("source", name="pk_harvests"),
     )
-
-
-def _estimate_listing_days() -> None:
-    """Stored arXiv papers get the listing day arXiv's schedule gives their first version."""
-    import re
-    from datetime import datetime
-
-    from paperwire.ingest.listing import estimated_listing_day
-
-    arxiv = re.compile(r"^(\d{4}\.\d{4,5}|[a-z][a-z.\-]*/\d{7})$", re.IGNORECASE)
-    bind = op.get_bind()
-    papers = sa.table("papers", sa.column("pk", sa.Integer), sa.column("id", sa.String),
-                      sa.column("published", sa.DateTime), sa.column("announced_on", sa.Date))  # fmt: skip
-    rows = bind.execute(sa.select(papers.c.pk, papers.c.id, papers.c.published)).all()
-    values = [{"key": pk, "day": estimated_listing_day(published if isinstance(published, datetime)
-                                                        else datetime.fromisoformat(str(published)))}
-              for pk, paper_id, published in rows if published is not None and arxiv.match(paper_id)]  # fmt: skip
-    if values:
-        bind.execute(papers.update().where(papers.c.pk == sa.bindparam("key")).values(announced_on=sa.bindparam("day")),
-                     values)  # fmt: skip
 
 
 def downgrade() -> None:
