@@ -15,7 +15,7 @@ from datetime import date, datetime, timezone
 from functools import lru_cache
 from typing import Any
 
-from paperwire.ingest import listing
+from paperwire.ingest import links, listing
 from paperwire.sources.records import PaperRecord, RecordProblem
 from paperwire.store import schema as t
 from paperwire.store.models import Organization, Paper
@@ -303,7 +303,7 @@ def _normalize(r: PaperRecord) -> Paper:
         journal_ref=clean_text(r.journal_ref, "journal_ref", TEXT_MAX),
         abs_url=parse_url(r.abs_url, "abs_url") or (f"https://arxiv.org/abs/{pid}" if is_arxiv else None),
         pdf_url=parse_url(r.pdf_url, "pdf_url") or (f"https://arxiv.org/pdf/{pid}" if is_arxiv else None),
-        code_url=parse_url(r.code_url, "code_url"),
+        code_url=parse_url(r.code_url, "code_url") or _code_link(summary, r.comment),
         project_url=parse_url(r.project_url, "project_url"),
         source=r.source,
         upvotes=parse_count(r.upvotes, "upvotes"),
@@ -314,6 +314,12 @@ def _normalize(r: PaperRecord) -> Paper:
         origin=r.origin,
         **_daily_fields(r, published, updated, categories),
     )
+
+
+def _code_link(summary: str, comment) -> str | None:
+    """A repository link found in the abstract or comment, if it fits the column."""
+    found = links.code_link(summary, comment if isinstance(comment, str) else None)
+    return found if found and len(found) <= URL_MAX else None
 
 
 KEYWORDS_MAX = 30

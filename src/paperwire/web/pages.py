@@ -28,7 +28,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from markupsafe import Markup, escape
+
 from paperwire import __version__
+from paperwire.ingest import links
 from paperwire.ingest.normalize import name_key
 from paperwire.rank.trending import GRAVITY
 from paperwire.services import browse
@@ -206,7 +209,26 @@ def timestamp_text(iso: str) -> str:
     return datetime.fromisoformat(iso.rstrip("Z")).strftime("%-d %B %Y, %H:%M UTC")
 
 
-templates.env.filters.update(long_date_text=long_date_text, timestamp_text=timestamp_text)
+def linkify(text: str | None) -> Markup:
+    """Escaped ``text`` with every http(s) URL made a link (``rel="nofollow noopener"``)."""
+    return Markup("").join(
+        Markup('<a href="{0}" rel="nofollow noopener">{0}</a>').format(part) if is_url else escape(part)
+        for part, is_url in links.split_urls(text or "")
+    )
+
+
+def stars(count: int | None) -> str:
+    """GitHub stars as GitHub shows them: 950, 1.2k, 31k."""
+    if not count:
+        return "0"
+    if count < 1000:
+        return str(count)
+    return f"{count / 1000:.1f}k".replace(".0k", "k") if count < 10_000 else f"{count // 1000}k"
+
+
+LISTING_LABELS = {"new": "new submission", "cross": "cross-list", "replace": "replacement"}
+templates.env.filters.update(long_date_text=long_date_text, timestamp_text=timestamp_text, linkify=linkify, stars=stars)
+templates.env.globals.update(listing_labels=LISTING_LABELS)
 templates.env.globals.update(static_url=static_url, version=__version__, category_names=browse.CATEGORY_NAMES)
 
 
