@@ -113,3 +113,17 @@ def test_a_harvest_failing_for_more_than_a_day_is_announced_on_feed_pages(client
     harvests.fail(store, "arxiv", failed_at, "connection refused")
     page = client.get("/day/2026-06-30").text
     assert "harvest is failing" in page and "connection refused" in page
+
+
+def test_the_status_page_and_api_report_each_source_and_the_backlog(client, store):
+    from datetime import datetime
+
+    load(store, make_record(title="Some paper"))
+    assert harvests.claim(store, "hf", datetime(2026, 12, 3, 9))
+    harvests.succeed(store, "hf", datetime(2026, 12, 3, 9), added=12, updated=3)
+    report = client.get("/api/status").json()
+    hf = next(s for s in report["sources"] if s["source"] == "hf")
+    assert (hf["added"], hf["updated"], hf["last_success"]) == (12, 3, "2026-12-03T09:00:00Z")
+    assert report["embedding_backlog"] == 1 and report["bundled_only"] is False
+    page = client.get("/status").text
+    assert "Hugging Face daily papers" in page and "3 December 2026, 09:00 UTC" in page

@@ -101,10 +101,23 @@ def harvest(pw: Paperwire, *, sources: Iterable[str] | None = None, now: datetim
             report.runs.append(SourceRun(source, "skipped", reason="another harvest of this source is running"))
             continue
         report.runs.append(_run(pw, source, now, retries=retries, sleep=sleep))
-    if index and any(run.added or run.updated for run in report.runs):
-        report.index = index_new(pw)
+    try:
+        if index and any(run.added or run.updated for run in report.runs):
+            report.index = index_new(pw)
+    finally:  # a source counts as harvested once its papers are indexed (the digest waits for that)
+        for run in report.runs:
+            if run.status == "ok":
+                harvests.succeed(pw.store, run.source, now, added=run.added, updated=run.updated)
     report.seconds = time.monotonic() - started
     return report
+
+
+def running(pw: Paperwire, now: datetime | None = None) -> list[str]:
+    """The sources being harvested (or their papers indexed) right now, by any process: the digest
+    waits for them, so a day's digest is built after that day's harvest."""
+    now = now or utcnow()
+    return [state.source for state in harvests.states(pw.store).values()
+            if state.running_since is not None and now - state.running_since < harvests.LEASE]  # fmt: skip
 
 
 def _run(pw: Paperwire, source: str, now: datetime, *, retries: int, sleep) -> SourceRun:
@@ -124,7 +137,6 @@ def _run(pw: Paperwire, source: str, now: datetime, *, retries: int, sleep) -> S
         run.seen += one.seen
         run.failed += one.failed
     run.seconds = time.monotonic() - started
-    harvests.succeed(pw.store, source, now, added=run.added, updated=run.updated)
     log.info("harvest of %s: %d new, %d updated (%.1f s)", source, run.added, run.updated, run.seconds)
     return run
 

@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     from paperwire.web.digest import router as digest
     from paperwire.web.feeds import router as feeds
     from paperwire.web.pages import router as pages
+    from paperwire.web.status import router as status_pages
     from paperwire.web.recommend import api_router as recommend_api
     from paperwire.web.recommend import router as recommend_pages
 
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     app.include_router(recommend_pages)
     app.include_router(recommend_api)
     app.include_router(digest)
+    app.include_router(status_pages)
     app.include_router(pages)  # last: its catch-all routes must not shadow the API
     return app
 
