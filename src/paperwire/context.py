@@ -12,6 +12,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 from typing import Any, Generic, Protocol, TypeVar
 
 from paperwire.index import embeddings as stored
@@ -85,9 +86,12 @@ class Paperwire:
     context opens when ``PAPERWIRE_REDIS_URL`` is set (None: jobs run in the calling process)."""
 
     def __init__(self, settings: Settings, store: Store, *, embedder: Embedder | None = None,
-                 dispatcher: Dispatcher | None = None, owns_store: bool = False):  # fmt: skip
+                 dispatcher: Dispatcher | None = None, owns_store: bool = False,
+                 clock: Callable[[], datetime] | None = None):  # fmt: skip
         self.settings = settings
         self.store = store
+        # the time the schedules go by (naive UTC): the real clock, or a test's simulated days
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(timezone.utc).replace(tzinfo=None))
         self.vectors = VectorIndexes(store, lambda model: ann_path(settings.data_dir, store, model))
         self.terms = TermIndexes(store, cache_path(store, settings.data_dir))
         self.filter_pks: Lru[Any] = Lru(FILTERS_CACHED)

@@ -43,7 +43,7 @@ class HarvestScheduler:
         """One scheduled harvest of ``source``; on failure, a retry after the backoff."""
         try:
             with self._lock:  # one source at a time: the indexing after each must not overlap
-                report = harvest(self.pw, sources=[source], fresh_within=FRESH)
+                report = harvest(self.pw, sources=[source], fresh_within=FRESH, now=self.pw.clock())
         except Exception:  # noqa: BLE001 - the schedule must survive (database down...)
             log.exception("harvest of %s could not run", source)
             self._retry(source, 1)
@@ -67,7 +67,7 @@ class HarvestScheduler:
                 self._apscheduler.add_job(self.run, trigger, args=[source], id=f"harvest-{source}-{n}",
                                           max_instances=1, coalesce=True, misfire_grace_time=3600)  # fmt: skip
         first = datetime.now(timezone.utc) + STARTUP_DELAY
-        for source in due_at_startup(self.pw):
+        for source in due_at_startup(self.pw, self.pw.clock()):
             self._apscheduler.add_job(self.run, DateTrigger(first), args=[source], id=f"harvest-start-{source}")
         self._apscheduler.start()
         return self

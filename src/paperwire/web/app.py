@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     if pw is None:
         pw = Paperwire.open(settings or load_settings(), store=store, upgrade=True)
     settings, store = pw.settings, pw.store
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         stops = []
@@ -88,7 +89,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
 
                 pw.dispatcher = open_queue(settings)
                 stops.append(pw.dispatcher.close)
-            stops += [start_scheduler(pw), start_harvest_schedule(pw)]
+            _app.state.digest_scheduler = start_scheduler(pw)
+            _app.state.harvest_scheduler = start_harvest_schedule(pw)  # None when no sources are set
+            stops += [_app.state.digest_scheduler, _app.state.harvest_scheduler]
         try:
             yield
         finally:
