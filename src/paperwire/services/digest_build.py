@@ -29,7 +29,7 @@ from paperwire.services import recommend
 from paperwire.services.community import following_papers
 from paperwire.services.feed import TRENDING_WINDOW, feed, trending
 from paperwire.services.periods import Period
-from paperwire.store import Paper, Store
+from paperwire.store import Paper, Store, feed_queries
 from paperwire.store.digest import Subscriber
 
 TRENDING_POOL = 300  # trending candidates per date; a subscriber gets the first N never sent
@@ -170,7 +170,7 @@ class DigestBuilder:
             period = Period("day", since.date(), digest_date + timedelta(days=1))
             recent = feed(self.store, period, sort="trending", limit=TRENDING_POOL, now=now).papers
         ranked = recent
-        ids = [row[0] for row in self.store.feed_rows(start, end)]
+        ids = feed_queries.digest_ids(self.store, start, end)
         return Candidates(digest_date, frequency, start, end, tuple(ranked), tuple(self.store.papers_by_ids(ids)))
 
     def select(self, subscriber: Subscriber, digest_date: date, sent: set[str] | frozenset[str],

@@ -7,7 +7,7 @@ was submitted (``papers.submitted_at``), and stays in the feed of the day it was
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
@@ -68,6 +68,18 @@ def dated_rows(store: Store, start: date, end: date, submitter: str | None = Non
         query = query.where(p.listing == listing)
     with store.engine.connect() as conn:
         return [tuple(r) for r in conn.execute(query.order_by(at.desc(), p.id.desc()))]
+
+
+def digest_ids(store: Store, start: datetime, end: datetime) -> list[str]:
+    """Ids of the papers a digest covering submissions in [start, end) announces, newest first: those
+    arXiv listed the day after each of those days (announced that evening, so a morning digest carries
+    last night's announcement), and papers without a listing day submitted in the window."""
+    p = t.papers.c
+    one = timedelta(days=1)
+    listed = or_(_between(p.announced_on, start.date() + one, end.date() + one),
+                 and_(p.announced_on.is_(None), _between(p.published, start, end)))  # fmt: skip
+    with store.engine.connect() as conn:
+        return list(conn.execute(select(p.id).where(listed).order_by(p.published.desc(), p.id.desc())).scalars())
 
 
 def category_counts(store: Store, start: date, end: date, *, which: str = "new", limit: int = 40) -> list[tuple[str, int]]:

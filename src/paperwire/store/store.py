@@ -16,7 +16,6 @@ from datetime import date, datetime, timezone
 from sqlalchemy import Connection, Engine, func, select
 
 from paperwire.store import schema as t
-from paperwire.store.schema_accounts import votes as user_votes
 from paperwire.store.db import check_schema, make_engine, migrate
 from paperwire.store.models import Organization, Paper
 
@@ -366,18 +365,6 @@ class Store:
         with self.engine.connect() as conn:
             found = self.load_papers(conn, ids)
         return [found[i] for i in ids if i in found]
-
-    def feed_rows(self, start: datetime, end: datetime, submitter: str | None = None) -> list[tuple[str, int, datetime]]:
-        """(id, upvotes, published) of papers published in [start, end), newest first; upvotes count the
-        imported (Hugging Face) ones plus this instance's users' votes."""
-        p = t.papers.c
-        votes = user_votes.c
-        local_votes = select(func.count()).where(votes.paper_pk == p.pk).scalar_subquery()
-        query = select(p.id, p.upvotes + local_votes, p.published).where(p.published >= start, p.published < end)
-        if submitter:
-            query = query.where(p.submitted_by == submitter)
-        with self.engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(query.order_by(p.published.desc(), p.id.desc()))]
 
     def newest_published(self, *, upvoted: bool = False) -> datetime | None:
         """The newest publication time (of a paper with upvotes, with ``upvoted``)."""
