@@ -16,7 +16,7 @@ from paperwire.context import Paperwire
 from paperwire.services.harvest import harvest, status
 from paperwire.services.search import search
 from paperwire.settings import Settings
-from paperwire.store import Store
+from paperwire.store import Store, harvests
 from tests.conftest import free_port, serving
 from tests.daily.conftest import DAY, NOW
 from tests.daily.recorded import hf_day, listing
@@ -101,14 +101,17 @@ def test_paperwire_serve_answers_while_its_scheduled_harvest_fails(tmp_path, dat
     cli = [sys.executable, "-m", "paperwire.cli.main"]
     with serving(env, free_port()) as base:
         deadline = time.monotonic() + 60
-        while True:  # the start-up harvest runs 5 s after start; arXiv fails after its HTTP retries
-            shown = subprocess.run([*cli, "status", "--json"], env=env, capture_output=True, text=True)
-            assert shown.returncode == 0, shown.stderr
-            failed = [s for s in json.loads(shown.stdout)["sources"] if s["failures"]]
-            if failed:
-                break
-            assert time.monotonic() < deadline, "the start-up harvest did not record its failure"
-            time.sleep(0.5)
+        watch = Store.open(url)
+        try:  # the start-up harvest runs 5 s after start; a source fails after its HTTP retries
+            while not any(state.failures for state in harvests.states(watch).values()):
+                assert time.monotonic() < deadline, "the start-up harvest did not record its failure"
+                time.sleep(0.3)
+        finally:
+            watch.close()
+        shown = subprocess.run([*cli, "status", "--json"], env=env, capture_output=True, text=True)
+        assert shown.returncode == 0, shown.stderr
+        failed = [s for s in json.loads(shown.stdout)["sources"] if s["failures"]]
+        assert failed
         for source in failed:  # whichever the schedule tried first (they run one at a time)
             assert "ConnectError" in source["last_error"] and source["next"] and source["enabled"]
             assert source["last_success"] == (then.isoformat(timespec="seconds") + "Z" if source["source"] == "arxiv" else None)
