@@ -10,7 +10,7 @@ def test_the_daily_cycle_benchmark_runs_at_small_sizes(models_dir, arxiv_papers,
     spec = importlib.util.spec_from_file_location("daily_cycle", REPO_ROOT / "benchmarks" / "daily_cycle.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    results = bench.main(["--papers", "24", "--hf", "4", "--page-size", "10", "--backfill", "30", "--workers", "1",
+    results = bench.main(["--papers", "24", "--hf", "4", "--page-size", "10", "--backfill", "12", "--workers", "1",
                           "--models", str(models_dir)])  # fmt: skip
     day = results["day"]
     assert set(day) >= {"fetch+ingest", "embed", "term index", "vector index", "digest build", "findable"}
