@@ -73,8 +73,21 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def line(label: str, seconds: float, note: str = "") -> None:
-    print(f"  {label:<34} {seconds:8.2f} s  {note}", flush=True)
+def line(label: str, seconds: float, note: str = "", cpu: float | None = None) -> None:
+    used = f"{cpu:8.2f} s CPU" if cpu is not None else " " * 14
+    print(f"  {label:<38} {seconds:8.2f} s {used}  {note}", flush=True)
+
+
+class Stage:
+    """Wall and CPU seconds (this process, all threads) of a block. The machine is shared: CPU time
+    is the load-independent figure; wall time also counts waiting for a core."""
+
+    def __enter__(self) -> "Stage":
+        self.wall, self.cpu = time.monotonic(), time.process_time()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.wall, self.cpu = time.monotonic() - self.wall, time.process_time() - self.cpu
 
 
 # -- one day ------------------------------------------------------------------------------------------
@@ -108,43 +121,45 @@ def daily(args, workdir: Path) -> dict:
         pw = Paperwire(settings, store)
         out: dict = {}
         print(f"one day: {len(records):,} arXiv records in pages of {args.page_size}, {len(hf)} Hugging Face papers")
-        started = time.monotonic()
-        report = harvest(pw, now=NOW, index=False)
+        started, cpu_started = time.monotonic(), time.process_time()
+        with Stage() as st:
+            report = harvest(pw, now=NOW, index=False)
         assert report.ok, report.as_dict()
-        out["fetch+ingest"] = time.monotonic() - started
-        line("fetch + ingest", out["fetch+ingest"], f"{report.added:,} added, {server.count('/oai')} OAI pages")
-        t = time.monotonic()
-        embedder = pw.indexing_embedder()
-        out["model load"] = time.monotonic() - t
-        line("model load", out["model load"])
-        t = time.monotonic()
-        # bundled=None: a day's new papers are not among the vectors shipped with the demo corpus (this
-        # corpus's papers partly are), so every one is computed, as after a real harvest
-        done = embeddings.embed_missing(pw.store, embedder, batch_size=256, bundled=None)
-        out["embed"] = time.monotonic() - t
+        out["fetch+ingest"] = st.wall
+        line("fetch + ingest", st.wall, f"{report.added:,} added, {server.count('/oai')} OAI pages", st.cpu)
+        with Stage() as st:
+            embedder = pw.indexing_embedder()
+        out["model load"] = st.wall
+        line("model load", st.wall, cpu=st.cpu)
+        with Stage() as st:
+            # bundled=None: a day's new papers are not among the vectors shipped with the demo corpus (this
+            # corpus's papers partly are), so every one is computed, as after a real harvest
+            done = embeddings.embed_missing(pw.store, embedder, batch_size=256, bundled=None)
+        out["embed"], out["embed cpu"] = st.wall, st.cpu
         count = done.embedded + done.imported
-        line("embed", out["embed"], f"{done.embedded:,} papers ({done.embedded / max(out['embed'], 1e-9):.0f}/s, "
-                                    "one thread)")  # fmt: skip
-        t = time.monotonic()
-        terms = pw.terms.get()
-        out["term index"] = time.monotonic() - t
-        line("term index", out["term index"], f"{len(terms):,} papers")
-        t = time.monotonic()
-        vectors = pw.vectors.get(embedder.name)
-        out["vector index"] = time.monotonic() - t
-        line("vector index", out["vector index"], f"{len(vectors):,} vectors")
+        line("embed", st.wall, f"{done.embedded:,} papers, one thread: {done.embedded / max(st.wall, 1e-9):.1f}/s wall, "
+                               f"{1000 * st.cpu / max(done.embedded, 1):.0f} ms CPU/paper", st.cpu)  # fmt: skip
+        with Stage() as st:
+            terms = pw.terms.get()
+        out["term index"] = st.wall
+        line("term index", st.wall, f"{len(terms):,} papers", st.cpu)
+        with Stage() as st:
+            vectors = pw.vectors.get(embedder.name)
+        out["vector index"] = st.wall
+        line("vector index", st.wall, f"{len(vectors):,} vectors", st.cpu)
         last = records[-1].paper
         found = search(pw, last["title"], mode="semantic", limit=10)
-        out["findable"] = time.monotonic() - started
+        out["findable"], out["findable cpu"] = time.monotonic() - started, time.process_time() - cpu_started
         assert found.mode == "semantic" and last["id"] in [p.id for p in found.papers], "the last paper is not found"
-        t = time.monotonic()
-        preview = digest.preview(pw, digest_date=DAY)
-        out["digest build"] = time.monotonic() - t
-        line("digest build", out["digest build"], f"{sum(len(s.papers) for s in preview.selection.sections)} papers in "
-                                                  f"the sample digest, {preview.selection.published_in_window:,} in its window")  # fmt: skip
+        with Stage() as st:
+            preview = digest.preview(pw, digest_date=DAY)
+        out["digest build"] = st.wall
+        line("digest build", st.wall, f"{sum(len(s.papers) for s in preview.selection.sections)} papers in the sample "
+                                      f"digest, {preview.selection.published_in_window:,} in its window", st.cpu)  # fmt: skip
         verdict = "ok" if out["findable"] <= TARGET_SECONDS else "OVER TARGET"
-        line("harvest start -> last paper findable", out["findable"], f"(target <= {TARGET_SECONDS:.0f} s: {verdict}; "
-                                                                     f"{count:,} papers)")  # fmt: skip
+        line("harvest start -> last paper findable", out["findable"], f"target <= {TARGET_SECONDS:.0f} s: {verdict} "
+                                                                     f"({count:,} papers)", out["findable cpu"])  # fmt: skip
+        print(f"  load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         out["peak rss MB"] = rss_mb()
         print(f"  peak RSS of this process: {out['peak rss MB']:.0f} MB")
         pw.close()
@@ -216,6 +231,7 @@ def backfill(args, workdir: Path) -> dict:
         settings = Settings(database_url=url, data_dir=base, redis_url=REDIS)
         env = {**os.environ, "PAPERWIRE_DATABASE_URL": url, "PAPERWIRE_DATA_DIR": str(base),
                "PAPERWIRE_REDIS_URL": REDIS, "PYTHONPATH": str(ROOT / "src")}  # fmt: skip
+        cpu_before = _children_cpu()
         workers = [start_worker(env, namespace) for _ in range(n)]
         try:
             for proc, ready in workers:
@@ -231,8 +247,6 @@ def backfill(args, workdir: Path) -> dict:
                 assert all(proc.poll() is None for proc, _ in workers), "a worker died"
             seconds = time.monotonic() - started
             out[n] = added / seconds
-            line(f"{n} worker(s): {added:,} embedded", seconds, f"{out[n]:.0f} papers/s "
-                                                               f"({report.queued:,} queued in chunks)")  # fmt: skip
             pw.close()
             queue.close()
             store.close()
@@ -240,9 +254,18 @@ def backfill(args, workdir: Path) -> dict:
             for proc, _ in workers:
                 proc.terminate()
             for proc, _ in workers:
-                proc.wait(30)
+                proc.wait(60)
             _clear(namespace)
+        cpu = _children_cpu() - cpu_before
+        line(f"{n} worker(s): {added:,} embedded", seconds, f"{out[n]:.1f} papers/s "
+                                                           f"(load average {os.getloadavg()[0]:.1f})", cpu)  # fmt: skip
     return out
+
+
+def _children_cpu() -> float:
+    """CPU seconds of the ended child processes (the workers, startup included)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _clear(namespace: str) -> None:
