@@ -165,7 +165,8 @@ FRESH = timedelta(minutes=10)  # a source harvested this recently (by any server
 
 def backoff(failures: int) -> timedelta:
     """The wait before retrying a source that failed ``failures`` times in a row."""
-    return min(FIRST_RETRY * 2 ** max(0, failures - 1), MAX_RETRY)
+    doublings = min(max(0, failures - 1), 16)  # capped first: 5 min * 2**40 overflows timedelta (~3.5 days offline)
+    return min(FIRST_RETRY * 2**doublings, MAX_RETRY)
 
 
 def triggers(settings) -> dict[str, list]:
@@ -184,7 +185,9 @@ def next_runs(settings, now: datetime | None = None) -> dict[str, datetime | Non
     now_aware = (now or datetime.now(timezone.utc).replace(tzinfo=None)).replace(tzinfo=timezone.utc)
     out = {}
     for source, found in triggers(settings).items():
-        times = [t.get_next_fire_time(None, now_aware) for t in found]
+        # an interval counts from ``now`` (a trigger built here would count from the real clock)
+        times = [now_aware + t.interval if isinstance(t, IntervalTrigger) else t.get_next_fire_time(None, now_aware)
+                 for t in found]  # fmt: skip
         times = [t.astimezone(timezone.utc).replace(tzinfo=None) for t in times if t is not None]
         out[source] = min(times) if times else None
     return out
