@@ -266,11 +266,12 @@ class TermIndexes:
         self._index: TermIndex | None = None
         self._checked = 0.0
 
-    def get(self) -> TermIndex:
-        """The current term index, rebuilt from the changed papers when the database changed."""
+    def get(self, *, now: bool = False) -> TermIndex:
+        """The current term index, rebuilt from the changed papers when the database changed (checked
+        at most every SIGNATURE_TTL seconds; at once with ``now``, after a write)."""
         with self._lock:
             cached = self._index
-            if cached is not None and time.monotonic() - self._checked < SIGNATURE_TTL:
+            if cached is not None and not now and time.monotonic() - self._checked < SIGNATURE_TTL:
                 return cached
         with self.store.engine.connect() as conn:
             sig = _signature(conn)

@@ -184,11 +184,12 @@ class VectorIndexes:
         self._building: set[str] = set()
         self._refreshing: set[str] = set()
 
-    def get(self, model: str) -> VectorIndex:
-        """The current index of ``model``'s vectors, reloaded when they changed in the database."""
+    def get(self, model: str, *, now: bool = False) -> VectorIndex:
+        """The current index of ``model``'s vectors, reloaded when they changed in the database (checked
+        at most every SIGNATURE_TTL seconds; at once with ``now``, after a write)."""
         with self._lock:
             cached = self._indexes.get(model)
-            fresh = cached is not None and time.monotonic() - self._checked.get(model, 0.0) < SIGNATURE_TTL
+            fresh = cached is not None and not now and time.monotonic() - self._checked.get(model, 0.0) < SIGNATURE_TTL
         if fresh:
             return cached
         token = data_version(self.store)

@@ -3,7 +3,7 @@ the CLI."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Literal
 
 from paperwire.rank.trending import reference_time, trending_score
@@ -101,7 +101,8 @@ def trending(store: Store, *, limit: int = 50, page: int = 0, now: datetime | No
     newest paper when the data is older; when nobody voted in them (say, a fresh arXiv-only
     instance beside an imported Hugging Face archive), they end at the newest upvoted paper."""
     now = now or _utcnow()
-    at = reference_time(now, store.newest_published())
+    newest_day = latest_day(store)  # the newest listing (or, without one, publication) day
+    at = reference_time(now, datetime.combine(newest_day, time.max) if newest_day else None)
     voted = store.newest_published(upvoted=True)
     if voted is not None and voted < at - TRENDING_WINDOW:
         at = reference_time(now, voted)

@@ -65,8 +65,8 @@ def index_new(pw: Paperwire, *, progress: Callable[[int], None] | None = None,
             done = embeddings.embed_missing(pw.store, embedder, batch_size=CHUNK, progress=progress, on_total=on_total)
             report.embedded, report.imported = done.embedded, done.imported
         if report.embedded or report.imported:
-            report.vectors = len(pw.vectors.get(embedder.name))  # fold the new vectors in now
-    report.terms = len(pw.terms.get())
+            report.vectors = len(pw.vectors.get(embedder.name, now=True))  # fold the new vectors in now
+    report.terms = len(pw.terms.get(now=True))
     report.seconds = time.monotonic() - started
     return report
 
