@@ -6,16 +6,9 @@ import pytest
 
 from paperwire.index import embeddings
 from paperwire.index.embedder import FakeEmbedder
-from paperwire.ingest import ingest_items
 from paperwire.rank.query import QueryError, make_filters
 from paperwire.services import search as svc
-from tests.factories import make_record
-
-
-def load(store, *records):
-    report = ingest_items(store, list(records), source="file", target="t")
-    assert report.failed == 0, report.problems
-    return records
+from tests.factories import load, make_record
 
 
 def ids(result) -> list[str]:

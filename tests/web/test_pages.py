@@ -10,11 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
-from paperwire.ingest import ingest_items
 from paperwire.settings import Settings
 from paperwire.web.app import create_app
 from paperwire.web.pages import PageCache
-from tests.factories import make_record
+from tests.factories import load, make_record
 
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}  # what a browser sends
 
@@ -24,12 +23,6 @@ def client(pw):
     app = create_app(pw=pw)
     with TestClient(app, headers=HTML) as c:
         yield c
-
-
-def load(store, *records):
-    report = ingest_items(store, list(records), source="file", target="t")
-    assert report.failed == 0, report
-    return records
 
 
 def titles(html: str) -> list[str]:
