@@ -65,7 +65,7 @@ def paper(store, **fields) -> Paper:
 
 
 # -- accounts ---------------------------------------------------------------------------------------------
-def user(store, email: str, password: str | None = None, *, verified: bool = False):
+def account(store, email: str, password: str | None = None, *, verified: bool = False):
     """A user: with ``password`` a real signed-up account (argon2 hashing is slow on purpose), without
     one a passwordless row straight in the store."""
     if password is None:
@@ -99,6 +99,6 @@ def bearer(secret: str) -> dict:
 
 
 # -- digest ---------------------------------------------------------------------------------------------
-def subscriber(store, email: str, **prefs):
+def active_subscriber(store, email: str, **prefs):
     """A confirmed (active) digest subscriber with ``prefs``."""
     return digest_svc.add_subscriber(store, email, confirmed=True, prefs=prefs)

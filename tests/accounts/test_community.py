@@ -11,7 +11,7 @@ from paperwire.services import accounts as svc
 from paperwire.store import accounts as db
 from paperwire.web.pages import PageCache
 from tests.browsing import HTML, csrf, post, signup
-from tests.factories import api_token, bearer, paper, user, verify
+from tests.factories import account, api_token, bearer, paper, verify
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
@@ -39,7 +39,7 @@ def test_concurrent_votes_keep_the_count_exact(app, store):
     p = paper(store, published="2026-01-14", upvotes=3)
     clients = []
     for i in range(12):
-        reader = user(store, f"c{i}@example.org")
+        reader = account(store, f"c{i}@example.org")
         c = TestClient(app, headers=HTML)
         from paperwire.web.accounts import SESSION_COOKIE
         from itsdangerous import Signer

@@ -6,8 +6,7 @@ import pytest
 
 from paperwire.index import embeddings
 from paperwire.index.embedder import FakeEmbedder
-from paperwire.ingest import ingest_items
-from tests.factories import make_record
+from tests.factories import load, make_record
 
 
 @pytest.fixture
@@ -20,8 +19,7 @@ def papers(store):
         make_record(id="2601.00003", title="Graph neural networks", summary="Message passing.", categories=["cs.LG"],
                     published="2026-03-10"),
     ]  # fmt: skip
-    report = ingest_items(store, records, source="file", target="t")
-    assert report.failed == 0
+    load(store, *records)
     return store
 
 
