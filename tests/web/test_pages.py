@@ -4,11 +4,9 @@ text never executed, local assets only, and a pinned query count for the feed.""
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 
 from paperwire.settings import Settings
 from paperwire.web.app import create_app
@@ -28,20 +26,6 @@ def client(pw):
 def titles(html: str) -> list[str]:
     """Card titles in page order."""
     return re.findall(r'<h2 class="title"><a class="math" href="[^"]*">([^<]*)</a>', html)
-
-
-@contextmanager
-def count_queries(store):
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(store.engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(store.engine, "before_cursor_execute", before)
 
 
 # -- the dated feed -----------------------------------------------------------------------------------
@@ -170,26 +154,26 @@ def test_show_more_returns_only_the_next_cards_for_htmx(client, store):
     assert 'hx-get="/day/2026-01-14?page=2&amp;fragment=cards"' in client.get("/").text
 
 
-def test_the_feed_page_runs_a_fixed_number_of_queries(client, store):
+def test_the_feed_page_runs_a_fixed_number_of_queries(client, store, count_queries):
     """The Store loads a page's authors and categories in one query each: no N+1."""
     load(store, *[make_record(published="2026-01-14", authors=[f"Author {i}", "Ada Lovelace"],
                               organization={"name": f"org{i}", "fullname": f"Org {i}"}) for i in range(40)])  # fmt: skip
     client.app.state.page_cache = PageCache(lambda: None)  # count the work of rendering, not the cache
     client.get("/")  # warm up: connections, first-use queries
-    with count_queries(store) as statements:
+    with count_queries() as statements:
         assert client.get("/").status_code == 200
     # newest day, the day's (id, upvotes, published) rows, the nearest days before and after, the
     # page's papers with their authors and categories, and the page's user-vote counts in one query
     assert len(statements) == 8, "\n".join(statements)
-    with count_queries(store) as statements:
+    with count_queries() as statements:
         assert client.get("/day/2026-01-14?page=2").status_code == 200
     assert len(statements) == 7, "\n".join(statements)  # the day is given
 
 
-def test_pages_are_served_from_the_cache_until_the_data_changes(client, store):
+def test_pages_are_served_from_the_cache_until_the_data_changes(client, store, count_queries):
     load(store, make_record(title="First day", published="2026-01-12"))
     assert titles(client.get("/").text) == ["First day"]
-    with count_queries(store) as statements:
+    with count_queries() as statements:
         assert titles(client.get("/").text) == ["First day"]
     if store.dialect == "sqlite":  # PostgreSQL's version (the WAL position) moves with any write in the cluster
         assert statements == []
