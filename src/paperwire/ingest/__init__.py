@@ -1,4 +1,7 @@
-"""Ingest: normalise, validate, deduplicate and upsert records from any source."""
+"""Ingest: records from any source into the store. ``normalize`` turns one raw record into a
+:class:`~paperwire.store.Paper` or a problem report (pure), ``merge`` combines a paper seen again with
+the stored one (pure), and ``pipeline`` is the ingest loop: batches deduplicated and upserted, each in
+one transaction together with the ingest log, so an interrupted run can simply be started again."""
 from paperwire.ingest.pipeline import IngestReport, Ingestor, ingest_items
 
 __all__ = ["IngestReport", "Ingestor", "ingest_items"]
