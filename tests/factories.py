@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from datetime import datetime
 
+from paperwire.index import embeddings
+from paperwire.index.embedder import FakeEmbedder
 from paperwire.ingest import ingest_items
 from paperwire.ingest.normalize import normalize
 from paperwire.services import accounts as accounts_svc
@@ -62,6 +64,15 @@ def paper(store, **fields) -> Paper:
     record = make_record(**fields)
     load(store, record)
     return store.get_paper(record.id)
+
+
+def fake_embeddings(pw) -> FakeEmbedder:
+    """The fake embedder (deterministic, no model) encodes ``pw``'s queries, and every paper of its
+    store is embedded with it; returns the embedder."""
+    embedder = FakeEmbedder()
+    pw.use_embedder(embedder)
+    embeddings.embed_missing(pw.store, embedder, bundled=None)
+    return embedder
 
 
 # -- accounts ---------------------------------------------------------------------------------------------

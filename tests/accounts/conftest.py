@@ -3,8 +3,6 @@ server (aiosmtpd) behind the mail layer, and clients that send what a browser se
 from __future__ import annotations
 
 import re
-import threading
-from email import message_from_bytes, policy
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,20 +11,10 @@ from paperwire.settings import Settings
 from paperwire.web.app import create_app
 from paperwire.web.pages import PageCache
 from tests.browsing import HTML
-from tests.conftest import free_port
+from tests.mail import Inbox, smtp_server
 
 
-
-class Mailbox:
-    def __init__(self):
-        self.messages = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
-        with self.lock:
-            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
+class Mailbox(Inbox):
     def last_to(self, address: str):
         found = [m for m in self.messages if m["To"] == address]
         assert found, f"no email to {address}: {[m['To'] for m in self.messages]}"
@@ -42,13 +30,9 @@ class Mailbox:
 
 @pytest.fixture(scope="session")
 def smtp():
-    from aiosmtpd.controller import Controller
-
     box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield box, f"smtp://127.0.0.1:{controller.port}"
-    controller.stop()
+    with smtp_server(box) as url:
+        yield box, url
 
 
 @pytest.fixture

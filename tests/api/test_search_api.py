@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from paperwire.index import embeddings
-from paperwire.index.embedder import FakeEmbedder
-from tests.factories import load, make_record
+from tests.factories import fake_embeddings, load, make_record
 
 
 @pytest.fixture
@@ -25,9 +23,7 @@ def papers(store):
 
 @pytest.fixture
 def embedded(papers, pw):
-    embedder = FakeEmbedder()
-    pw.use_embedder(embedder)
-    embeddings.embed_missing(papers, embedder, bundled=None)
+    fake_embeddings(pw)
     return papers
 
 
