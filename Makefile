@@ -18,7 +18,7 @@ install: $(BIN)/.installed
 
 run: install
 	$(BIN)/paperwire init
-	$(BIN)/paperwire ingest demo --if-empty
+	$(BIN)/paperwire ingest demo --if-empty --no-embed
 	$(BIN)/paperwire index embed --bundled-only
 	$(BIN)/paperwire serve --host $(HOST) --port $(PORT)
 

@@ -1,5 +1,5 @@
 """Driving the app as a browser does: the Accept header it sends, CSRF tokens read from forms, and
-signing up or logging in through the account pages."""
+signing up or logging in through the account pages, and the paper cards a page shows."""
 from __future__ import annotations
 
 import re
@@ -30,3 +30,8 @@ def signup(client, email: str, password: str = PASSWORD, **extra):
 
 def login(client, email: str, password: str = PASSWORD):
     return post(client, "/account/login", {"email": email, "password": password})
+
+
+def titles(html: str) -> list[str]:
+    """The titles of a page's paper cards, in page order."""
+    return re.findall(r'<h2 class="title"><a class="math" href="[^"]*">([^<]*)</a>', html)

@@ -16,6 +16,10 @@ from pathlib import Path
 
 import pytest
 
+# Servers the tests start must not reach the real arXiv or Hugging Face: no source is harvested on a
+# schedule unless a test names its own (against recorded responses on localhost).
+os.environ.setdefault("PAPERWIRE_HARVEST_SOURCES", "")
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

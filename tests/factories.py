@@ -47,14 +47,14 @@ def make_paper(**fields) -> Paper:
     return paper
 
 
-def ingest(store, records, *, target: str = "t", **options):
-    """The ingest loop over ``records`` as the file source runs it; returns its report."""
-    return ingest_items(store, records, source="file", target=target, **options)
+def ingest(store, records, *, source: str = "file", target: str = "t", **options):
+    """The ingest loop over ``records`` as ``source`` runs it; returns its report."""
+    return ingest_items(store, records, source=source, target=target, **options)
 
 
-def load(store, *records, target: str = "t"):
+def load(store, *records, source: str = "file", target: str = "t"):
     """Ingest ``records``, all of which must be accepted; returns the report."""
-    report = ingest(store, list(records), target=target)
+    report = ingest(store, list(records), source=source, target=target)
     assert report.failed == 0, report.problems
     return report
 

@@ -1,6 +1,6 @@
 """The running instance: one :class:`Paperwire` object, built once from :class:`Settings`, owns every
-long-lived part — the store, the vector and term indexes, the embedder, the caches, the thread pool
-and the job dispatcher. The web app, the CLI and the queue workers build it (``Paperwire.open``);
+long-lived part — the store, the vector and term indexes, the embedder, the caches, the thread pool,
+the one background thread (``run_soon``) and the job dispatcher. The web app, the CLI and the queue workers build it (``Paperwire.open``);
 services receive it (or just its store, when the database is all a use case needs). Nothing below the
 front ends reads the environment, and no module keeps state of its own keyed by a store: two contexts
 in one process (as in the tests) share nothing.
@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 from typing import Any, Generic, Protocol, TypeVar
 
 from paperwire.index import embeddings as stored
@@ -85,9 +86,12 @@ class Paperwire:
     context opens when ``PAPERWIRE_REDIS_URL`` is set (None: jobs run in the calling process)."""
 
     def __init__(self, settings: Settings, store: Store, *, embedder: Embedder | None = None,
-                 dispatcher: Dispatcher | None = None, owns_store: bool = False):  # fmt: skip
+                 dispatcher: Dispatcher | None = None, owns_store: bool = False,
+                 clock: Callable[[], datetime] | None = None):  # fmt: skip
         self.settings = settings
         self.store = store
+        # the time the schedules go by (naive UTC): the real clock, or a test's simulated days
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(timezone.utc).replace(tzinfo=None))
         self.vectors = VectorIndexes(store, lambda model: ann_path(settings.data_dir, store, model))
         self.terms = TermIndexes(store, cache_path(store, settings.data_dir))
         self.filter_pks: Lru[Any] = Lru(FILTERS_CACHED)
@@ -100,6 +104,8 @@ class Paperwire:
         self._embedder_failed = False
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
+        self._background: ThreadPoolExecutor | None = None
+        self._waiting: set[str] = set()
         self._owns_store = owns_store
 
     @classmethod
@@ -138,6 +144,51 @@ class Paperwire:
                     return None
             return self._embedder
 
+    def indexing_embedder(self) -> Embedder:
+        """The embedder that computes paper vectors: the one given, else the packaged MiniLM, loaded
+        even when the database holds no vectors yet (raises when the model cannot be loaded)."""
+        if self._embedder_given:
+            return self._embedder
+        with self._embedder_lock:
+            if self._embedder is None:
+                self._embedder = OnnxEmbedder(self.settings.data_dir / "models")
+                self._embedder_failed = False
+            return self._embedder
+
+    @property
+    def indexing_model(self) -> str:
+        """The name of the model paper vectors are computed with (without loading it)."""
+        return self._embedder.name if self._embedder_given and self._embedder is not None else MINILM
+
+    def run_soon(self, key: str, job: Callable[[], Any]) -> bool:
+        """Run ``job`` on the context's one background thread, unless a job with the same ``key`` is
+        already waiting (then that one will see this request's data too). Returns whether it was
+        queued. Used for work a request causes but must not wait for, such as indexing new papers."""
+        with self._pool_lock:
+            if key in self._waiting:
+                return False
+            if self._background is None:
+                self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paperwire-bg")
+            self._waiting.add(key)
+
+        def run() -> None:
+            with self._pool_lock:
+                self._waiting.discard(key)
+            try:
+                job()
+            except Exception:  # noqa: BLE001 - a background job must not kill the thread; its caller logs
+                log.exception("background job %s failed", key)
+
+        self._background.submit(run)
+        return True
+
+    def wait_background(self, timeout: float | None = None) -> None:
+        """Wait until the background jobs queued so far have run (tests, the CLI, shutdown)."""
+        with self._pool_lock:
+            background = self._background
+        if background is not None:
+            background.submit(lambda: None).result(timeout)
+
     def use_embedder(self, embedder: Embedder | None) -> None:
         """Encode queries with ``embedder`` from now on (None: the packaged model again)."""
         with self._embedder_lock:
@@ -150,6 +201,9 @@ class Paperwire:
             if self._pool is not None:
                 self._pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = None
+            background, self._background = self._background, None
+        if background is not None:
+            background.shutdown(wait=True, cancel_futures=True)
         if self._owns_store:
             self.store.close()
 

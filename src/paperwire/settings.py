@@ -47,6 +47,35 @@ class Settings(BaseSettings):
         8, ge=1, le=50, description="Attempts before a digest that keeps failing temporarily is recorded as failed."
     )
     ingest_batch_size: int = Field(2000, ge=1, le=100_000, description="Records per ingest transaction.")
+    harvest_sources: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["arxiv", "hf"],
+        description="Sources `paperwire serve` harvests on its own, comma-separated: arxiv (OAI-PMH), hf "
+        "(Hugging Face daily papers); empty = none.",
+    )
+    arxiv_sets: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["cs"], description="arXiv OAI-PMH sets harvested, comma-separated (e.g. cs,stat)."
+    )
+    arxiv_categories: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Keep only papers listed in these arXiv categories, comma-separated (e.g. cs.AI,cs.CL,cs.CV,cs.LG); "
+        "default: every category of the sets.",
+    )
+    arxiv_harvest_times: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["20:30"],
+        description="When the arXiv harvest runs, US Eastern time, comma-separated HH:MM, on the evenings arXiv "
+        "announces (Sunday to Thursday; announcements go out at 20:00).",
+    )
+    harvest_backfill_days: int = Field(
+        3, ge=0, le=365, description="How many days a first arXiv harvest reaches back."
+    )
+    hf_days: int = Field(
+        7, ge=0, le=60,
+        description="Hugging Face daily papers of today and this many days before are fetched on every HF harvest "
+        "(refreshing upvotes, comments and stars).",
+    )
+    hf_harvest_every_hours: float = Field(
+        4.0, gt=0, le=168, description="Hours between Hugging Face harvests."
+    )
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: IPs or CIDR networks, "
@@ -59,11 +88,30 @@ class Settings(BaseSettings):
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("trusted_proxies", "harvest_sources", "arxiv_sets", "arxiv_categories", "arxiv_harvest_times",
+                     mode="before")
     @classmethod
-    def _split_proxies(cls, value):
+    def _split_list(cls, value):
         if isinstance(value, str):
             return [part for part in value.replace(" ", ",").split(",") if part]
+        return value
+
+    @field_validator("harvest_sources")
+    @classmethod
+    def _check_sources(cls, value: list[str]) -> list[str]:
+        value = [v.lower() for v in value]
+        unknown = sorted(set(value) - {"arxiv", "hf"})
+        if unknown:
+            raise ValueError(f"unknown harvest source(s) {', '.join(unknown)}: use arxiv and/or hf")
+        return value
+
+    @field_validator("arxiv_harvest_times")
+    @classmethod
+    def _check_times(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            hour, _, minute = entry.partition(":")
+            if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+                raise ValueError(f"{entry!r} is not a time of day (HH:MM)")
         return value
 
     @field_validator("trusted_proxies")

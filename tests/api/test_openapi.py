@@ -14,8 +14,9 @@ def test_daily_papers_is_documented_with_typed_parameters(schema):
     op = schema["paths"]["/api/daily_papers"]["get"]
     assert op["summary"] and op["tags"] == ["Hugging Face–compatible papers API"]
     params = {p["name"]: p["schema"] for p in op["parameters"]}
-    assert set(params) == {"date", "week", "month", "sort", "limit", "p", "submitter"}
+    assert set(params) == {"date", "week", "month", "sort", "limit", "p", "submitter", "list"}
     assert params["sort"]["enum"] == ["publishedAt", "trending"]
+    assert params["list"]["enum"] == ["daily", "new"]
     assert (params["limit"]["minimum"], params["limit"]["maximum"], params["limit"]["default"]) == (1, 100, 50)
     assert params["p"]["minimum"] == 0
     assert "400" in op["responses"]

@@ -45,7 +45,7 @@ def served_corpus(data: Path, papers: list[dict], **env_extra: str):
     env = {**os.environ, "PAPERWIRE_DATA_DIR": str(data), "PAPERWIRE_BASE_URL": f"http://127.0.0.1:{port}",
            "PAPERWIRE_SECRET_KEY": "browser-test-key", **{f"PAPERWIRE_{k.upper()}": v for k, v in env_extra.items()}}  # fmt: skip
     env.pop("PAPERWIRE_DATABASE_URL", None)
-    for args in (["init"], ["ingest", str(corpus)]):
+    for args in (["init"], ["ingest", str(corpus), "--no-embed"]):
         subprocess.run([sys.executable, "-m", "paperwire.cli.main", *args], env=env, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)  # fmt: skip
     with serving(env, port) as served:

@@ -57,7 +57,7 @@ def server(corpus, tmp_path_factory):
     env = {**os.environ, "PAPERWIRE_DATA_DIR": str(data)}
     env.pop("PAPERWIRE_DATABASE_URL", None)
     _cli("init", env=env)
-    _cli("ingest", *corpus["files"], env=env)
+    _cli("ingest", *corpus["files"], "--no-embed", env=env)
     port = free_port()
     with serving(env, port) as base:
         yield base

@@ -43,6 +43,26 @@ def test_ingesting_a_good_file_exits_zero_and_reports_counts(run, fixtures_dir):
     assert report["added"] > 0 and report["failed"] == 0
 
 
+def test_ingesting_a_file_embeds_the_new_papers_unless_told_not_to(run, fixtures_dir, tmp_path):
+    from paperwire.index import embeddings
+    from paperwire.index.embedder import MINILM
+    from paperwire.store.store import Store
+
+    run("init")
+    skipped = run("ingest", str(fixtures_dir / "files" / "papers.jsonl"), "--no-embed")
+    assert skipped.exit_code == 0, skipped.output
+    store = Store.open(f"sqlite:///{tmp_path / 'data' / 'paperwire.db'}")
+    try:
+        assert embeddings.count(store, MINILM) == 0
+        added = run("ingest", str(fixtures_dir / "files" / "papers.bib"))
+        assert added.exit_code == 0, added.output
+        assert "embedded" in added.output
+        papers = store.stats()["papers"]
+        assert embeddings.count(store, MINILM) == papers
+    finally:
+        store.close()
+
+
 def test_ingesting_a_file_with_bad_lines_exits_one_naming_file_and_line(run, tmp_path):
     path = tmp_path / "bad.jsonl"
     path.write_text('{"id": "2401.00001", "title": "Good", "published": "2026-01-01"}\n'
@@ -78,7 +98,7 @@ def test_files_are_checked_before_the_database_is_opened(run, tmp_path):
 
 def test_demo_corpus_loads_once_with_if_empty(run):
     run("init")
-    first = run("ingest", "demo", "--if-empty", "--json")
+    first = run("ingest", "demo", "--if-empty", "--no-embed", "--json")
     assert first.exit_code == 0, first.output
     reports = json.loads(first.stdout)
     assert reports[0]["added"] > 10_000 and reports[1]["added"] == 753

@@ -26,7 +26,7 @@ def run(tmp_path, monkeypatch, fixtures_dir):
         '{"id": "2601.00002", "title": "Diffusion for text", "summary": "Language generation by diffusion.", '
         '"authors": ["Alan Turing"], "categories": ["cs.CL"], "published": "2026-02-10"}\n'
     )  # fmt: skip
-    assert invoke("ingest", str(papers)).exit_code == 0
+    assert invoke("ingest", str(papers), "--no-embed").exit_code == 0
     return invoke
 
 

@@ -151,3 +151,17 @@ def test_in_process_schedulers_without_redis_still_send_once(store, settings, sm
     assert sum(s.ticks_run for s in stops) >= 3
     assert smtp_server.mailbox.counts() == {e: 1 for e in emails}
     assert {d.status for d in digest_db.deliveries(store)} == {"sent"}
+
+
+def test_the_digest_waits_while_a_harvest_is_running_and_sends_after_it(store, smtp_server, pw):
+    from paperwire.store import harvests
+
+    _due_now(store, ["ada@example.org"])
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    assert harvests.claim(store, "arxiv", now)
+    scheduler = DigestScheduler(pw, interval_seconds=5, policy=FAST)
+    assert scheduler.tick().ran is False  # today's papers are still arriving
+    assert smtp_server.mailbox.counts() == {}
+    harvests.succeed(store, "arxiv", now, added=1, updated=0)
+    assert scheduler.tick().ran is True
+    assert smtp_server.mailbox.counts() == {"ada@example.org": 1}

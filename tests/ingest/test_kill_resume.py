@@ -47,7 +47,7 @@ def test_ingest_killed_with_sigkill_then_restarted_matches_an_uninterrupted_run(
     env = {**os.environ, "PAPERWIRE_DATABASE_URL": db_url, "PAPERWIRE_INGEST_BATCH_SIZE": "100"}
     cli = [sys.executable, "-m", "paperwire.cli.main"]
     subprocess.run([*cli, "init"], env=env, check=True, capture_output=True)
-    proc = subprocess.Popen([*cli, "ingest", str(path)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([*cli, "ingest", str(path), "--no-embed"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while _count(db_url) < 1_000 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -56,7 +56,7 @@ def test_ingest_killed_with_sigkill_then_restarted_matches_an_uninterrupted_run(
     partial = _count(db_url)
     assert 0 < partial < N_RECORDS, f"the kill should land mid-run (had {partial} papers)"
 
-    again = subprocess.run([*cli, "ingest", str(path), "--json"], env=env, capture_output=True, text=True)
+    again = subprocess.run([*cli, "ingest", str(path), "--no-embed", "--json"], env=env, capture_output=True, text=True)
     assert again.returncode == 0, again.stderr
 
     killed = Store.open(db_url)

@@ -40,3 +40,18 @@ def test_missing_values_never_erase_stored_ones():
     merged = merge(stored, bare)
     assert (merged.upvotes, merged.comment, merged.organization, merged.authors) == (
         10, "ACL 2026", stored.organization, stored.authors)
+
+
+def test_a_hugging_face_refresh_updates_counts_but_never_the_stored_text():
+    arxiv, hf = _arxiv_and_hf()
+    refreshed = replace(hf, title="LLM-rewritten title", summary="A shorter abstract.", authors=("Someone Else",),
+                        upvotes=99, num_comments=7)  # fmt: skip
+    merged = merge(arxiv, refreshed)
+    assert (merged.title, merged.summary, merged.authors) == (arxiv.title, arxiv.summary, arxiv.authors)
+    assert (merged.upvotes, merged.num_comments) == (99, 7)
+
+
+def test_a_hugging_face_record_gives_the_text_of_a_paper_stored_without_one():
+    arxiv, hf = _arxiv_and_hf()
+    untitled = replace(arxiv, summary="")
+    assert merge(untitled, hf).summary == hf.summary

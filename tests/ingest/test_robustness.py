@@ -97,7 +97,7 @@ def test_two_ingests_of_one_file_at_the_same_time_both_succeed(db_url, shared_da
     cli = [sys.executable, "-m", "paperwire.cli.main"]
     subprocess.run([*cli, "init"], env=env, check=True, capture_output=True)
     sample = str(shared_data / "arxiv" / "arxiv_sample_2k.jsonl")
-    procs = [subprocess.Popen([*cli, "ingest", sample, "--json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    procs = [subprocess.Popen([*cli, "ingest", sample, "--no-embed", "--json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
              for _ in range(2)]  # fmt: skip
     results = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [r[1].decode()[-500:] for r in results]

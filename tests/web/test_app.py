@@ -24,15 +24,26 @@ def client(pw):
         yield c
 
 
-def test_home_shows_the_newest_day_most_upvoted_first(client, store):
+def _three_papers(store):
     ingest(store, [make_record(title="Older paper", published="2026-01-01"),
                    make_record(title="Earlier that day", published="2026-02-01T08:00:00Z"),
                    make_record(title="Newer paper", published="2026-02-01T12:00:00Z", upvotes=9)])  # fmt: skip
+
+
+def test_home_opens_on_the_newest_day_of_daily_papers_the_upvoted_ones(client, store):
+    _three_papers(store)
     page = client.get("/")
+    assert page.status_code == 200
+    assert "Newer paper" in page.text and "▲ 9" in page.text
+    assert "Earlier that day" not in page.text and "Older paper" not in page.text
+
+
+def test_new_on_arxiv_shows_the_whole_newest_day_most_upvoted_first(client, store):
+    _three_papers(store)
+    page = client.get("/?list=new")
     assert page.status_code == 200
     assert page.text.index("Newer paper") < page.text.index("Earlier that day")
     assert "Older paper" not in page.text
-    assert "▲ 9" in page.text
 
 
 def test_an_empty_database_says_how_to_load_papers(client):

@@ -11,9 +11,8 @@ from fastapi.testclient import TestClient
 from paperwire.settings import Settings
 from paperwire.web.app import create_app
 from paperwire.web.pages import PageCache
+from tests.browsing import HTML, titles
 from tests.factories import load, make_record
-
-HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}  # what a browser sends
 
 
 @pytest.fixture
@@ -21,11 +20,6 @@ def client(pw):
     app = create_app(pw=pw)
     with TestClient(app, headers=HTML) as c:
         yield c
-
-
-def titles(html: str) -> list[str]:
-    """Card titles in page order."""
-    return re.findall(r'<h2 class="title"><a class="math" href="[^"]*">([^<]*)</a>', html)
 
 
 # -- the dated feed -----------------------------------------------------------------------------------
@@ -162,12 +156,13 @@ def test_the_feed_page_runs_a_fixed_number_of_queries(client, store, count_queri
     client.get("/")  # warm up: connections, first-use queries
     with count_queries() as statements:
         assert client.get("/").status_code == 200
-    # newest day, the day's (id, upvotes, published) rows, the nearest days before and after, the
-    # page's papers with their authors and categories, and the page's user-vote counts in one query
-    assert len(statements) == 8, "\n".join(statements)
+    # the newest day of each list, the day's (id, upvotes, published) rows, the nearest days before
+    # and after, the page's papers with their authors and categories, the day's categories with
+    # counts, the freshness notice (harvest states, corpus span) and the page's user-vote counts
+    assert len(statements) == 12, "\n".join(statements)
     with count_queries() as statements:
         assert client.get("/day/2026-01-14?page=2").status_code == 200
-    assert len(statements) == 7, "\n".join(statements)  # the day is given
+    assert len(statements) == 10, "\n".join(statements)  # the day is given
 
 
 def test_pages_are_served_from_the_cache_until_the_data_changes(client, store, count_queries):

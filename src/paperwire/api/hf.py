@@ -67,6 +67,9 @@ def daily_papers(
     limit: Annotated[int, Query(ge=1, le=100, description="Papers per page.")] = 50,
     p: Annotated[int, Query(ge=0, description="Page number, 0-based.")] = 0,
     submitter: Annotated[str | None, Query(max_length=300, description="Only papers submitted by this user.")] = None,
+    list_: Annotated[Literal["daily", "new"], Query(alias="list", description=(
+        "`new` (default, as before): every paper listed in the period; `daily`: Daily Papers only, as "
+        "on Hugging Face (on its daily list, submitted or upvoted here). A paperwire extension."))] = "new",
 ) -> Response:
     store = request.app.state.store
     period = _period(date, week, month)
@@ -75,8 +78,8 @@ def daily_papers(
     if period is None and sort == "trending":
         result = feed_service.trending(store, limit=limit, page=p, submitter=submitter)
     else:
-        period = period or feed_service.default_period(store)
-        result = feed_service.feed(store, period, sort=sort, page=p, limit=limit, submitter=submitter)
+        period = period or feed_service.default_period(store, which=list_)
+        result = feed_service.feed(store, period, sort=sort, page=p, limit=limit, submitter=submitter, which=list_)
     return json_response(_daily_items(store, result.papers), headers={"X-Total-Count": str(result.total)})
 
 

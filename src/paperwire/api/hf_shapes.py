@@ -40,7 +40,8 @@ def paper_fields(paper: Paper, local_comments: int = 0) -> dict:
         "id": paper.id,
         "authors": [{"name": name, "hidden": False} for name in paper.authors],
         "publishedAt": published,
-        "submittedOnDailyAt": timestamp(paper.submitted_at) if paper.submitted_at else published,
+        "submittedOnDailyAt": timestamp(paper.submitted_at) if paper.submitted_at else (
+            timestamp(datetime.combine(paper.hf_day, datetime.min.time())) if paper.hf_day else published),
         "title": paper.title,
         "summary": paper.summary,
         "upvotes": paper.upvotes,
@@ -50,6 +51,14 @@ def paper_fields(paper: Paper, local_comments: int = 0) -> dict:
         out["githubRepo"] = paper.code_url
     if paper.project_url:
         out["projectPage"] = paper.project_url
+    if paper.github_stars is not None:
+        out["githubStars"] = paper.github_stars
+    if paper.ai_summary:
+        out["ai_summary"] = paper.ai_summary
+    if paper.ai_keywords:
+        out["ai_keywords"] = list(paper.ai_keywords)
+    if paper.thumbnail:
+        out["thumbnail"] = paper.thumbnail
     if paper.organization:
         out["organization"] = _organization(paper)
     if paper.submitted_by:
@@ -61,6 +70,10 @@ def paper_detail(paper: Paper, base_url: str, local_comments: int = 0) -> dict:
     """``GET /api/papers/{id}``: the paper's fields at the top level, plus paperwire's extras."""
     out = paper_fields(paper, local_comments)
     out["categories"] = list(paper.categories)
+    if paper.announced_on:
+        out["listedOn"] = paper.announced_on.isoformat()  # the arXiv listing day
+    if paper.listing:
+        out["listing"] = paper.listing  # new, cross or replace
     for key, value in (("arxivUrl", paper.abs_url), ("pdfUrl", paper.pdf_url), ("doi", paper.doi)):
         if value:
             out[key] = value
@@ -80,7 +93,7 @@ def daily_item(paper: Paper, local_comments: int = 0) -> dict:
         "upvotes": paper.upvotes,
         "numComments": fields["numComments"],
     }
-    for key in ("githubRepo", "projectPage", "organization"):
+    for key in ("githubRepo", "githubStars", "projectPage", "organization", "ai_summary", "ai_keywords", "thumbnail"):
         if key in fields:
             item[key] = fields[key]
     if paper.submitted_by:

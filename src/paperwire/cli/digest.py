@@ -175,7 +175,8 @@ def worker(
     backoff: Annotated[Optional[float], typer.Option(help="Seconds before the first retry of a temporary SMTP failure.")] = None,
     database_url: DbOpt = None,
 ) -> None:
-    """Send digests from the Redis queue (PAPERWIRE_REDIS_URL); run as many as you like."""
+    """Take jobs from the Redis queue (PAPERWIRE_REDIS_URL): embed new papers and send digests (with
+    PAPERWIRE_SMTP_URL); run as many as you like, on as many machines."""
     from paperwire.jobs.worker import run_worker
     from paperwire.services.digest import SendPolicy
 
@@ -185,7 +186,7 @@ def worker(
     if not settings.redis_url:
         raise fail("PAPERWIRE_REDIS_URL is not set: workers take their jobs from Redis")
     if not settings.smtp_url:
-        raise fail("PAPERWIRE_SMTP_URL is not set: there is no server to send the digest through")
+        console.print("PAPERWIRE_SMTP_URL is not set: this worker embeds new papers but sends no digests")
     policy = SendPolicy.from_settings(settings, lease_seconds=lease, backoff_base=backoff)
     console.print(f"paperwire worker: {threads} thread(s), queue namespace {namespace}", highlight=False)
     run_worker(opened.pw, threads=threads, namespace=namespace, policy=policy,

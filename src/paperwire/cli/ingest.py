@@ -1,6 +1,6 @@
 """The ``paperwire ingest`` group: ``paperwire ingest PATH...`` reads files (JSONL[.gz], JSON, CSV,
 BibTeX); ``paperwire ingest demo|arxiv|oai|hf`` loads the bundled corpus or harvests a source. Each
-prints a report a target (or JSON with ``--json``); failed records make exit code 1, the good ones stay."""
+prints a report per target (or JSON with ``--json``) and then embeds and indexes the new papers (``--no-embed`` skips it); failed records make exit code 1, the good ones stay."""
 from __future__ import annotations
 
 import json
@@ -34,6 +34,23 @@ ingest_app = typer.Typer(cls=IngestGroup, help="Ingest papers: files (JSONL[.gz]
                          no_args_is_help=True)  # fmt: skip
 
 DateOpt = Annotated[Optional[datetime], typer.Option(formats=["%Y-%m-%d"], help="YYYY-MM-DD")]
+NoEmbedOpt = Annotated[bool, typer.Option("--no-embed", help="Store the papers only; `paperwire index embed` "
+                                          "(or a running server) indexes them later.")]  # fmt: skip
+
+
+def _index(opened, reports: list[IngestReport], *, no_embed: bool, as_json: bool) -> None:
+    """Embed and index what the ingest added or changed (unless --no-embed), with a progress bar."""
+    if no_embed or not any(r.added or r.updated for r in reports):
+        return
+    from paperwire.services.indexing import index_new
+
+    with progress("embed new papers", enabled=not as_json) as advance, database_errors(opened.settings):
+        report = index_new(opened.pw, progress=advance)
+    if report.error:
+        console.print(f"[yellow]warning:[/] {report.error}; the papers are searchable by keyword only")
+    elif not as_json:
+        console.print(f"indexed: {report.embedded:,} embedded, {report.imported:,} imported from the bundled vectors, "
+                      f"{report.queued:,} queued for workers ({report.seconds:.1f} s)")  # fmt: skip
 
 
 def _print_reports(reports: list[IngestReport], as_json: bool) -> None:
@@ -63,6 +80,7 @@ def _print_reports(reports: list[IngestReport], as_json: bool) -> None:
 def ingest_files(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Files to ingest.")],
+    no_embed: NoEmbedOpt = False,
     database_url: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -82,6 +100,7 @@ def ingest_files(
         with progress(f"ingest {path.name}", enabled=not as_json) as advance, database_errors(settings):
             reports.append(ingest_path(store, path, batch_size=settings.ingest_batch_size, progress=advance,
                                        parallel=True))  # fmt: skip
+    _index(opened, reports, no_embed=no_embed, as_json=as_json)
     _print_reports(reports, as_json)
 
 
@@ -89,6 +108,7 @@ def ingest_files(
 def ingest_demo(
     ctx: typer.Context,
     if_empty: Annotated[bool, typer.Option("--if-empty", help="Only when the database has no papers yet.")] = False,
+    no_embed: NoEmbedOpt = False,
     database_url: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -104,10 +124,11 @@ def ingest_demo(
         return
     with progress("ingest demo corpus", enabled=not as_json) as advance, database_errors(settings):
         reports = svc.ingest_demo(store, batch_size=settings.ingest_batch_size, progress=advance, parallel=True)
+    _index(opened, reports, no_embed=no_embed, as_json=as_json)
     _print_reports(reports, as_json)
 
 
-def _network(run: Callable[[], IngestReport], as_json: bool) -> None:
+def _network(opened, run: Callable[[], IngestReport], as_json: bool, no_embed: bool) -> None:
     """Run a network ingest; a source failure is a clear message and exit code 2 (committed pages stay)."""
     from paperwire.sources.errors import SourceError
 
@@ -117,6 +138,7 @@ def _network(run: Callable[[], IngestReport], as_json: bool) -> None:
         raise fail(f"{err} (papers committed before the failure are kept; run again to resume)") from None
     except SQLAlchemyError as err:
         raise fail(f"database error: {first_line(err)}; batches committed before it are kept") from None
+    _index(opened, [report], no_embed=no_embed, as_json=as_json)
     _print_reports([report], as_json)
 
 
@@ -126,6 +148,7 @@ def ingest_arxiv(
     category: Annotated[list[str], typer.Option("--category", "-c", help="arXiv category, e.g. cs.CL (repeatable).")],
     since: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="First submission day, YYYY-MM-DD.")],
     until: DateOpt = None,
+    no_embed: NoEmbedOpt = False,
     database_url: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -135,8 +158,9 @@ def ingest_arxiv(
     opened = open_context(ctx, database_url)
     store, settings = opened.store, opened.settings
     with progress(f"arXiv {' '.join(category)}", enabled=not as_json) as advance:
-        _network(lambda: svc.ingest_arxiv(store, settings, category, since.date(), until.date() if until else None,
-                                          progress=advance), as_json)  # fmt: skip
+        _network(opened, lambda: svc.ingest_arxiv(store, settings, category, since.date(),
+                                                  until.date() if until else None, progress=advance),
+                 as_json, no_embed)  # fmt: skip
 
 
 @ingest_app.command("oai")
@@ -146,6 +170,7 @@ def ingest_oai(
                      help="Harvest from this day; default: continue from the last harvest.")] = None,  # fmt: skip
     until: DateOpt = None,
     set_spec: Annotated[str, typer.Option("--set", help="OAI set, e.g. cs or cs:cs:CL.")] = "cs",
+    no_embed: NoEmbedOpt = False,
     database_url: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -155,9 +180,9 @@ def ingest_oai(
     opened = open_context(ctx, database_url)
     store, settings = opened.store, opened.settings
     with progress(f"OAI-PMH set {set_spec}", enabled=not as_json) as advance:
-        _network(lambda: svc.ingest_oai(store, settings, from_.date() if from_ else None,
-                                        until.date() if until else None, set_spec=set_spec, progress=advance),
-                 as_json)  # fmt: skip
+        _network(opened, lambda: svc.ingest_oai(store, settings, from_.date() if from_ else None,
+                                                until.date() if until else None, set_spec=set_spec, progress=advance),
+                 as_json, no_embed)  # fmt: skip
 
 
 @ingest_app.command("hf")
@@ -165,6 +190,7 @@ def ingest_hf(
     ctx: typer.Context,
     day: Annotated[Optional[datetime], typer.Option("--date", formats=["%Y-%m-%d"], help="Day, YYYY-MM-DD (default today).")] = None,
     days: Annotated[int, typer.Option(min=1, max=366, help="Number of days ending at --date.")] = 1,
+    no_embed: NoEmbedOpt = False,
     database_url: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -176,4 +202,4 @@ def ingest_hf(
     end = (day or datetime.now(timezone.utc)).date()
     dates = [end - timedelta(days=n) for n in reversed(range(days))]
     with progress("Hugging Face daily papers", enabled=not as_json) as advance:
-        _network(lambda: svc.ingest_hf_daily(store, settings, dates, progress=advance), as_json)
+        _network(opened, lambda: svc.ingest_hf_daily(store, settings, dates, progress=advance), as_json, no_embed)

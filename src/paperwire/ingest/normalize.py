@@ -15,6 +15,7 @@ from datetime import date, datetime, timezone
 from functools import lru_cache
 from typing import Any
 
+from paperwire.ingest import links, listing
 from paperwire.sources.records import PaperRecord, RecordProblem
 from paperwire.store import schema as t
 from paperwire.store.models import Organization, Paper
@@ -286,21 +287,23 @@ def _normalize(r: PaperRecord) -> Paper:
     is_arxiv = pid is not None and arxiv_id(pid) == pid
     doi = clean_text(r.doi, "doi", DOI_MAX)
     key = title_key(title, authors)
+    updated = parse_datetime(r.updated, "updated")
+    categories = parse_categories(r.categories)
     return Paper(
         id=pid or "",  # resolved by ingest (existing paper with the same title key, or derived)
         title=title,
         summary=summary,
         published=published,
-        updated=parse_datetime(r.updated, "updated"),
+        updated=updated,
         authors=tuple(authors),
         author_keys=tuple(name_key(a) for a in authors),
-        categories=tuple(parse_categories(r.categories)),
+        categories=tuple(categories),
         comment=clean_text(r.comment, "comment", TEXT_MAX),
         doi=_DOI_PREFIX.sub("", doi) if doi else None,
         journal_ref=clean_text(r.journal_ref, "journal_ref", TEXT_MAX),
         abs_url=parse_url(r.abs_url, "abs_url") or (f"https://arxiv.org/abs/{pid}" if is_arxiv else None),
         pdf_url=parse_url(r.pdf_url, "pdf_url") or (f"https://arxiv.org/pdf/{pid}" if is_arxiv else None),
-        code_url=parse_url(r.code_url, "code_url"),
+        code_url=parse_url(r.code_url, "code_url") or _code_link(summary, r.comment),
         project_url=parse_url(r.project_url, "project_url"),
         source=r.source,
         upvotes=parse_count(r.upvotes, "upvotes"),
@@ -309,4 +312,44 @@ def _normalize(r: PaperRecord) -> Paper:
         submitted_by=parse_submitter(r.submitted_by),
         title_key=key,
         origin=r.origin,
+        **_daily_fields(r, published, updated, categories),
     )
+
+
+def _code_link(summary: str, comment) -> str | None:
+    """A repository link found in the abstract or comment, if it fits the column."""
+    found = links.code_link(summary, comment if isinstance(comment, str) else None)
+    return found if found and len(found) <= URL_MAX else None
+
+
+KEYWORDS_MAX = 30
+KEYWORD_MAX = 100
+
+
+def _daily_fields(r: PaperRecord, published: datetime, updated: datetime | None,
+                  categories: list[str]) -> dict[str, Any]:  # fmt: skip
+    """The listing day and kind, and the fields Hugging Face adds (see :mod:`paperwire.ingest.listing`)."""
+    extra = r.extra
+    out: dict[str, Any] = {}
+    stamp = parse_datetime(extra.get("datestamp"), "datestamp")
+    if stamp is not None:
+        out["announced_on"] = listing.listing_day_of_datestamp(stamp.date())
+        out["listing"] = listing.kind(categories[0] if categories else None,
+                                      replaced=listing.is_replacement(published, updated, stamp.date()),
+                                      set_spec=extra.get("listed_in"), categories=extra.get("listed_for") or ())  # fmt: skip
+    hf_day = parse_datetime(extra.get("hf_day"), "hf_day") or parse_datetime(extra.get("submitted_on_daily_at"),
+                                                                               "submittedOnDailyAt")  # fmt: skip
+    if hf_day is not None:
+        out["hf_day"] = hf_day.date()
+    out["ai_summary"] = clean_text(extra.get("ai_summary"), "ai_summary", TEXT_MAX)
+    keywords = extra.get("ai_keywords")
+    if isinstance(keywords, list):
+        out["ai_keywords"] = tuple(dict.fromkeys(
+            word for k in keywords[:KEYWORDS_MAX] if (word := clean_text(k, "ai_keywords", KEYWORD_MAX))))  # fmt: skip
+    if extra.get("github_stars") is not None:
+        out["github_stars"] = parse_count(extra["github_stars"], "githubStars")
+    try:  # a thumbnail is decoration: a bad one is dropped, not the paper
+        out["thumbnail"] = parse_url(extra.get("thumbnail"), "thumbnail")
+    except Invalid:
+        pass
+    return out

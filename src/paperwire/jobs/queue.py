@@ -1,4 +1,6 @@
-"""The Redis-backed queue that fans digest sending out to ``paperwire worker`` processes (dramatiq).
+"""The Redis-backed job queue that fans work out to ``paperwire worker`` processes (dramatiq): digest
+sending (``services.digest_send.SEND_JOB``, queue ``digest``) and the embedding of new papers
+(``services.indexing.EMBED_JOB``, queue ``index``).
 
 Why dramatiq (measured 2026-11-25 on this machine, 2,000 no-op jobs, Redis on loopback): dramatiq
 enqueues ~4,000 jobs/s and one worker thread runs ~260 jobs/s; rq's ``SimpleWorker`` ran ~195 jobs/s
@@ -22,9 +24,11 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import AgeLimit, Callbacks, Pipelines, Retries, ShutdownNotifications, TimeLimit
 
 from paperwire.services.digest_send import SEND_JOB, send_batch
+from paperwire.services.indexing import EMBED_JOB, embed_pks
 
 log = logging.getLogger(__name__)
 QUEUE = "digest"
+INDEX_QUEUE = "index"
 CHUNK = 50  # deliveries per message: one SMTP connection is reused across a chunk
 
 
@@ -38,9 +42,11 @@ class QueueConfig:
 
 
 class _Runtime:
-    """What the actor needs inside a worker process: a Sender per thread, and the queue to re-enqueue on."""
+    """What the actors need inside a worker process: a Sender per thread, the queue to re-enqueue on,
+    and the application context (for embedding)."""
 
     def __init__(self):
+        self.pw = None
         self.make_sender = None
         self.queue: DigestQueue | None = None
         self.local = threading.local()
@@ -73,9 +79,18 @@ def _send_chunk(pks: list[int]) -> None:
         runtime.queue.enqueue(SEND_JOB, [pk], delay_seconds=delay)
 
 
+def _embed_chunk(pks: list[int]) -> None:
+    """Actor body: embed the papers of ``pks`` that still lack a vector (idempotent)."""
+    if runtime.pw is None:
+        raise RuntimeError("this process is not a paperwire worker (no context configured)")
+    done = embed_pks(runtime.pw, pks)
+    log.info("embedded %d of %d papers", done, len(pks))
+
+
 class DigestQueue:
     """The job dispatcher on Redis: ``enqueue(job, payload)`` hands a job to the ``paperwire worker``
-    processes (the one job is ``services.digest_send.SEND_JOB``, a list of delivery pks)."""
+    processes: ``SEND_JOB`` (delivery pks, chunked by ``config.chunk``) or ``EMBED_JOB`` (paper pks,
+    one message per call)."""
 
     def __init__(self, config: QueueConfig):
         self.config = config
@@ -86,14 +101,19 @@ class DigestQueue:
         self.actor = dramatiq.actor(_send_chunk, broker=self.broker, actor_name=SEND_JOB, queue_name=QUEUE,
                                     max_retries=20, min_backoff=500, max_backoff=30_000,
                                     time_limit=3_600_000)  # fmt: skip
+        self.embed_actor = dramatiq.actor(_embed_chunk, broker=self.broker, actor_name=EMBED_JOB,
+                                          queue_name=INDEX_QUEUE, max_retries=5, min_backoff=1_000,
+                                          max_backoff=60_000, time_limit=1_800_000)  # fmt: skip
 
     @property
     def redis(self):
         return self.broker.client
 
     def enqueue(self, job: str, payload: Sequence[int], *, delay_seconds: float | None = None) -> int:
-        """Send ``job`` for the delivery pks in ``payload`` to the workers, in chunks; returns the number
-        of messages."""
+        """Send ``job`` for the pks in ``payload`` to the workers; returns the number of messages."""
+        if job == EMBED_JOB:
+            self.embed_actor.send([int(pk) for pk in payload])
+            return 1
         if job != SEND_JOB:
             raise ValueError(f"no such job: {job!r}")
         messages = 0
@@ -106,9 +126,9 @@ class DigestQueue:
             messages += 1
         return messages
 
-    def pending_messages(self) -> int:
-        return self.redis.llen(f"{self.config.namespace}:{QUEUE}") + self.redis.zcard(
-            f"{self.config.namespace}:{QUEUE}.DQ"
+    def pending_messages(self, queue: str = QUEUE) -> int:
+        return self.redis.llen(f"{self.config.namespace}:{queue}") + self.redis.zcard(
+            f"{self.config.namespace}:{queue}.DQ"
         )
 
     def lock(self, name: str, ttl_seconds: float, owner: str) -> bool:

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from paperwire.jobs.queue import open_queue
 from paperwire.services.digest import run_due
+from paperwire.services.harvest import running as harvest_running
 from paperwire.services.digest_send import SendPolicy, Sender
 from paperwire.context import Paperwire
 
@@ -57,6 +58,10 @@ class DigestScheduler:
             self.ticks_skipped += 1
             return TickReport(ran=False)
         if self.queue is not None and not self.queue.lock("digest-tick", self.interval * 0.9, self.owner):
+            self.ticks_skipped += 1
+            return TickReport(ran=False)
+        if busy := harvest_running(self.pw, now):  # the day's papers first: the next tick sends
+            log.info("digest waits for the harvest of %s", ", ".join(busy))
             self.ticks_skipped += 1
             return TickReport(ran=False)
         self.ticks_run += 1

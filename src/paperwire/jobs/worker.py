@@ -1,4 +1,5 @@
-"""``paperwire worker``: a process that sends digests taken from the Redis queue (dramatiq threads).
+"""``paperwire worker``: a process that takes jobs from the Redis queue (dramatiq threads): it sends
+digests (when SMTP is configured) and embeds new papers.
 
 Run as many as you like, on any machines that reach the database, Redis and the SMTP server.
 SIGTERM / SIGINT stop it after the messages in hand; ``kill -9`` loses nothing: its unacknowledged
@@ -15,7 +16,7 @@ from dramatiq import Worker
 
 from paperwire.digest.smtp import RateLimiter
 from paperwire.context import Paperwire
-from paperwire.jobs.queue import QUEUE, open_queue, runtime
+from paperwire.jobs.queue import INDEX_QUEUE, QUEUE, open_queue, runtime
 from paperwire.services.digest_build import DigestBuilder
 from paperwire.services.digest_send import SendPolicy, Sender
 
@@ -24,7 +25,8 @@ log = logging.getLogger(__name__)
 
 def run_worker(pw: Paperwire, *, threads: int = 1, namespace: str = "paperwire", policy: SendPolicy | None = None,
                heartbeat_timeout_ms: int | None = None, stop_event: threading.Event | None = None) -> None:  # fmt: skip
-    """Consume the digest queue until SIGTERM/SIGINT (or ``stop_event``)."""
+    """Consume the queues until SIGTERM/SIGINT (or ``stop_event``): the digest queue only when SMTP is
+    configured (there is nothing to send through otherwise), the index queue always."""
     settings = pw.settings
     if not settings.redis_url:
         raise RuntimeError("PAPERWIRE_REDIS_URL is not set: workers take their jobs from Redis")
@@ -35,8 +37,10 @@ def run_worker(pw: Paperwire, *, threads: int = 1, namespace: str = "paperwire",
     builder = DigestBuilder(pw)
     limiter = RateLimiter(policy.rate)
     runtime.queue = queue
+    runtime.pw = pw
     runtime.make_sender = lambda: Sender(pw, policy, builder=builder, limiter=limiter)
-    worker = Worker(queue.broker, queues={QUEUE, f"{QUEUE}.DQ"}, worker_threads=threads, worker_timeout=500)
+    queues = {INDEX_QUEUE, f"{INDEX_QUEUE}.DQ"} | ({QUEUE, f"{QUEUE}.DQ"} if settings.smtp_url else set())
+    worker = Worker(queue.broker, queues=queues, worker_threads=threads, worker_timeout=500)
     stop = stop_event or threading.Event()
     if stop_event is None:
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -49,4 +53,5 @@ def run_worker(pw: Paperwire, *, threads: int = 1, namespace: str = "paperwire",
     finally:
         worker.stop(timeout=30_000)
         runtime.close()
+        runtime.pw = None
         queue.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -13,6 +13,7 @@ from paperwire.ingest import IngestReport, Ingestor, ingest_items
 from paperwire.ingest.pipeline import ingest_file
 from paperwire.settings import Settings
 from paperwire.sources.files import read_file
+from paperwire.sources.records import PaperRecord
 from paperwire.store import Store
 
 Progress = Callable[[int], None]
@@ -83,16 +84,20 @@ def ingest_arxiv(store: Store, settings: Settings, categories: list[str], since:
 
 
 def ingest_oai(store: Store, settings: Settings, from_: date | None = None, until: date | None = None, *,
-               set_spec: str = "cs", progress: Progress | None = None, sleep=None) -> IngestReport:  # fmt: skip
+               set_spec: str = "cs", progress: Progress | None = None, sleep=None, first_from: date | None = None,
+               categories: Sequence[str] = (), max_retries: int = 5) -> IngestReport:  # fmt: skip
     """Incremental OAI-PMH harvest. Without ``from_`` it continues where the last harvest of this
     endpoint and set stopped: from a killed run's resumption token, else from the newest datestamp
-    seen. The cursor is stored with each committed page."""
+    seen, else (a first harvest) from ``first_from``. The cursor is stored with each committed page.
+    With ``categories``, records in none of them are dropped (and not counted). Each record is marked
+    with the set and categories harvested, from which ingest tells new papers from cross-lists."""
     import time
 
     from paperwire.sources.arxiv_oai import ArxivOaiSource
     from paperwire.sources.errors import ResumptionTokenExpired
 
     target = f"{settings.arxiv_oai_url} set={set_spec}"
+    wanted = sorted(set(categories))
     previous = store.last_run_with_cursor(source="oai", target=target)
     cursor = json.loads(previous.cursor) if previous else {}
     token = None
@@ -101,11 +106,12 @@ def ingest_oai(store: Store, settings: Settings, from_: date | None = None, unti
             token = cursor["token"]
             from_ = _date_or_none(cursor.get("from"))
         else:
-            from_ = _date_or_none(cursor.get("datestamp"))
+            from_ = _date_or_none(cursor.get("datestamp")) or (None if previous else first_from)
     newest = cursor.get("datestamp")
     with (Ingestor(store, source="oai", target=target, batch_size=settings.ingest_batch_size, progress=progress)
           as ingestor,
-          ArxivOaiSource(base_url=settings.arxiv_oai_url, set_spec=set_spec, sleep=sleep or time.sleep) as source):  # fmt: skip
+          ArxivOaiSource(base_url=settings.arxiv_oai_url, set_spec=set_spec, sleep=sleep or time.sleep,
+                         max_retries=max_retries) as source):  # fmt: skip
         try:
             pages = _pages(source.harvest(from_, until, resumption_token=token))
         except ResumptionTokenExpired:  # the server forgot the token: harvest the window again
@@ -113,17 +119,31 @@ def ingest_oai(store: Store, settings: Settings, from_: date | None = None, unti
         for page in pages:
             newest = max(filter(None, (newest, page.max_datestamp)), default=None)
             state = {"from": from_.isoformat() if from_ else None, "token": page.resumption_token, "datestamp": newest}
-            ingestor.feed(page.items, cursor=json.dumps(state))
+            items = [item for item in page.items if not isinstance(item, PaperRecord) or _listed(item, set_spec, wanted)]
+            ingestor.feed(items, cursor=json.dumps(state))
     return ingestor.report
 
 
-def ingest_hf_daily(store: Store, settings: Settings, days: list[date], *,
-                    progress: Progress | None = None) -> IngestReport:  # fmt: skip
+def _listed(record: PaperRecord, set_spec: str, wanted: list[str]) -> bool:
+    """Mark ``record`` with what was harvested; False when the category filter drops it."""
+    if wanted:
+        found = record.categories if isinstance(record.categories, list) else str(record.categories or "").split()
+        if not set(wanted).intersection(found):
+            return False
+        record.extra["listed_for"] = wanted
+    record.extra["listed_in"] = set_spec
+    return True
+
+
+def ingest_hf_daily(store: Store, settings: Settings, days: list[date], *, progress: Progress | None = None,
+                    sleep=None, max_retries: int = 4) -> IngestReport:  # fmt: skip
     """Hugging Face daily papers of ``days`` (upvotes, organisation, submitter, code links)."""
+    import time
+
     from paperwire.sources.hf_daily import HfDailySource
 
     target = f"{settings.hf_endpoint} {days[0].isoformat()}..{days[-1].isoformat()}"
-    with HfDailySource(endpoint=settings.hf_endpoint) as source:
+    with HfDailySource(endpoint=settings.hf_endpoint, sleep=sleep or time.sleep, max_retries=max_retries) as source:
         items = (item for day in days for item in source.fetch(day))
         return ingest_items(store, items, source="hf", target=target, batch_size=settings.ingest_batch_size,
                             progress=progress)  # fmt: skip

@@ -16,7 +16,7 @@ import httpx
 import orjson
 
 from paperwire.sources.errors import EntryError, SourceError
-from paperwire.sources.http import HttpFetcher, NetworkSource, Sleep
+from paperwire.sources.http import HttpFetcher, NetworkSource, RetryPolicy, Sleep
 from paperwire.sources.records import PaperRecord, RecordProblem, SourceItem
 
 HF_ENDPOINT = "https://huggingface.co"
@@ -33,10 +33,11 @@ class HfDailySource(NetworkSource):
         client: httpx.Client | None = None,
         sleep: Sleep = time.sleep,
         page_size: int = 100,
+        max_retries: int = 4,
     ) -> None:
         self.endpoint = endpoint.rstrip("/")
         self.page_size = page_size
-        self._http = HttpFetcher(client, sleep=sleep)
+        self._http = HttpFetcher(client, retry=RetryPolicy(max_retries=max_retries), sleep=sleep)
 
     def fetch(self, day: date) -> Iterator[SourceItem]:
         """Yield the daily papers of ``day``, following ``p=`` pages while they come back full."""
@@ -58,6 +59,7 @@ class HfDailySource(NetworkSource):
             new = 0
             for item in parse_daily_papers(payload, origin):
                 if isinstance(item, PaperRecord):
+                    item.extra["hf_day"] = day.isoformat()  # the day whose list it is on
                     if item.id in seen:
                         continue
                     seen.add(item.id)

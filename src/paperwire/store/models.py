@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,14 @@ class Paper:
     first_seen: datetime | None = field(default=None, compare=False)
     author_keys: tuple[str, ...] = field(default=(), compare=False)
     origin: str = field(default="", compare=False)  # where ingest read it (file:line or URL)
+    # the daily loop: when and how arXiv listed it, and what Hugging Face adds
+    announced_on: date | None = None  # the listing day (arXiv's announcement; estimated from v1 when unknown)
+    listing: str | None = None  # "new", "cross" (a cross-list) or "replace" (a replacement), as arXiv lists it
+    hf_day: date | None = None  # the day it was on Hugging Face's daily papers
+    ai_summary: str | None = None  # Hugging Face's AI-generated summary
+    ai_keywords: tuple[str, ...] = ()
+    github_stars: int | None = None
+    thumbnail: str | None = None
 
     @property
     def primary_category(self) -> str | None:

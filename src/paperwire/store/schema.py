@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -49,6 +50,14 @@ papers = Table(
     Column("submitted_by", String(200)),
     Column("submitted_at", DateTime, index=True),  # when a user of this instance submitted it (UTC, naive)
     Column("title_key", String(400), nullable=False, index=True),  # normalised title | first author
+    # -- the daily loop (migration 0007) --
+    Column("announced_on", Date, index=True),  # the arXiv listing day (announcement), when known
+    Column("listing", String(10)),  # how arXiv listed it: new, cross (cross-list) or replace
+    Column("hf_day", Date, index=True),  # the day it was on Hugging Face's daily papers
+    Column("ai_summary", Text),  # Hugging Face's AI-written one-paragraph summary
+    Column("ai_keywords", Text),  # JSON list of Hugging Face's AI-extracted keywords
+    Column("github_stars", Integer),
+    Column("thumbnail", String(500)),
 )
 
 authors = Table(
@@ -110,6 +119,23 @@ paper_embeddings = Table(
     Column("vector", LargeBinary, nullable=False),  # little-endian float16, L2-normalised
     Column("embedded_at", DateTime, nullable=False),
     Index("ix_paper_embeddings_model", "model"),
+)
+
+# One row per harvested source (arxiv, hf): what `paperwire status` and the feed's freshness line show,
+# and what the schedule's backoff and start-up catch-up read. ``running_since`` marks a harvest in progress.
+harvests = Table(
+    "harvests",
+    metadata,
+    Column("source", String(20), primary_key=True),
+    Column("last_attempt_at", DateTime),
+    Column("last_success_at", DateTime),
+    Column("last_added", Integer, nullable=False, server_default="0"),
+    Column("last_updated", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text),
+    Column("last_error_at", DateTime),
+    Column("failures", Integer, nullable=False, server_default="0"),  # consecutive failed attempts
+    Column("running_since", DateTime),
+    Column("running_owner", String(200)),  # host:pid of the process harvesting
 )
 
 # Tables of later layers live in their own modules and register on the same metadata (store/metadata.py);

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import Connection, Engine, func, select
 
@@ -26,7 +26,8 @@ INGEST_LOCK = 0x70617065  # PostgreSQL advisory lock key for ingest writes
 PAPER_COLUMNS = (
     "id", "title", "summary", "published", "updated", "primary_category", "comment", "doi", "journal_ref",
     "abs_url", "pdf_url", "code_url", "project_url", "source", "upvotes", "num_comments", "organization_pk",
-    "submitted_by", "title_key",
+    "submitted_by", "title_key", "announced_on", "listing", "hf_day", "ai_summary", "ai_keywords", "github_stars",
+    "thumbnail",
 )  # fmt: skip
 
 
@@ -94,6 +95,10 @@ class Store:
             yield conn
 
     # -- low-level helpers ------------------------------------------------------------------------
+    def _d(self, value: date | None):
+        """Dates for raw driver calls: ISO text on SQLite (as SQLAlchemy's Date writes them)."""
+        return value.isoformat() if value is not None and self.dialect == "sqlite" else value
+
     def _dt(self, value: datetime | None):
         """Datetimes for raw driver calls: on SQLite, the exact text SQLAlchemy's DateTime writes,
         so values compare equal whichever path wrote them."""
@@ -125,7 +130,8 @@ class Store:
             conn,
             "SELECT p.pk, p.id, p.title, p.summary, p.published, p.updated, p.comment, p.doi, p.journal_ref, "
             "p.abs_url, p.pdf_url, p.code_url, p.project_url, p.source, p.upvotes, p.num_comments, "
-            "o.key, o.name, p.submitted_by, p.title_key, p.first_seen, p.submitted_at "
+            "o.key, o.name, p.submitted_by, p.title_key, p.first_seen, p.submitted_at, "
+            "p.announced_on, p.listing, p.hf_day, p.ai_summary, p.ai_keywords, p.github_stars, p.thumbnail "
             "FROM papers p LEFT JOIN organizations o ON o.pk = p.organization_pk WHERE p.id IN ({})",
             ids,
         )
@@ -157,7 +163,9 @@ class Store:
                 project_url=r[12], source=r[13], upvotes=r[14], num_comments=r[15],
                 organization=Organization(r[16], r[17]) if r[16] else None, submitted_by=r[18], title_key=r[19],
                 first_seen=_naive(r[20]), submitted_at=_naive(r[21]), authors=tuple(n for n, _ in names), author_keys=tuple(k for _, k in names),
-                categories=tuple(categories.get(pk, ())),
+                categories=tuple(categories.get(pk, ())), announced_on=_day(r[22]), listing=r[23], hf_day=_day(r[24]),
+                ai_summary=r[25], ai_keywords=tuple(json.loads(r[26])) if r[26] else (), github_stars=r[27],
+                thumbnail=r[28],
             )  # fmt: skip
         return out
 
@@ -199,6 +207,8 @@ class Store:
                 p.id, p.title, p.summary, self._dt(p.published), self._dt(p.updated), p.primary_category, p.comment, p.doi,
                 p.journal_ref, p.abs_url, p.pdf_url, p.code_url, p.project_url, p.source, p.upvotes,
                 p.num_comments, org_pks[p.organization.key] if p.organization else None, p.submitted_by, p.title_key,
+                self._d(p.announced_on), p.listing, self._d(p.hf_day), p.ai_summary, json.dumps(p.ai_keywords) if p.ai_keywords else None,
+                p.github_stars, p.thumbnail,
             )  # fmt: skip
 
         pk_of: dict[str, int] = {}
@@ -423,3 +433,10 @@ def _naive(value):
     if value is None or isinstance(value, datetime):
         return value
     return datetime.fromisoformat(value)
+
+
+def _day(value):
+    """A DATE column through exec_driver_sql: text on SQLite, a date on PostgreSQL."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value[:10])

@@ -61,32 +61,43 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
                scheduler: bool = False) -> FastAPI:  # fmt: skip
     """Build the app around one :class:`~paperwire.context.Paperwire` context (``pw``, or one opened
     from ``settings`` on ``store`` or the settings' database, migrated at start-up: the start-up gate
-    of the architecture). With ``scheduler`` the daily digest schedule runs in-process (APScheduler;
-    with Redis configured only one of several servers fires each tick)."""
+    of the architecture). With ``scheduler`` the harvest schedule and the daily digest schedule run
+    in-process (APScheduler; several servers harvest and send once between them)."""
     from paperwire.api.hf import router as hf_api
     from paperwire.api.search import router as search_api
     from paperwire.web.accounts import router as accounts
     from paperwire.web.digest import router as digest
     from paperwire.web.feeds import router as feeds
     from paperwire.web.pages import router as pages
+    from paperwire.web.status import router as status_pages
     from paperwire.web.recommend import api_router as recommend_api
     from paperwire.web.recommend import router as recommend_pages
 
     if pw is None:
         pw = Paperwire.open(settings or load_settings(), store=store, upgrade=True)
     settings, store = pw.settings, pw.store
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
-        stop = None
+        stops = []
         if scheduler:
+            from paperwire.jobs.harvest import start_harvest_schedule
             from paperwire.jobs.scheduler import start_scheduler
 
-            stop = start_scheduler(pw)
+            if settings.redis_url and pw.dispatcher is None:  # embedding fans out to `paperwire worker`s
+                from paperwire.jobs.queue import open_queue
+
+                pw.dispatcher = open_queue(settings)
+                stops.append(pw.dispatcher.close)
+            _app.state.digest_scheduler = start_scheduler(pw)
+            _app.state.harvest_scheduler = start_harvest_schedule(pw)  # None when no sources are set
+            stops += [_app.state.digest_scheduler, _app.state.harvest_scheduler]
         try:
             yield
         finally:
-            if stop is not None:
-                stop()
+            for stop in reversed(stops):
+                if stop is not None:
+                    stop()
 
     app = FastAPI(title="paperwire", version=__version__, docs_url="/docs", openapi_url="/openapi.json",
                   lifespan=lifespan)  # fmt: skip
@@ -111,6 +122,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     app.include_router(recommend_pages)
     app.include_router(recommend_api)
     app.include_router(digest)
+    app.include_router(status_pages)
     app.include_router(pages)  # last: its catch-all routes must not shadow the API
     return app
 

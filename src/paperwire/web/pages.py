@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -27,7 +28,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from markupsafe import Markup, escape
+
 from paperwire import __version__
+from paperwire.ingest import links
 from paperwire.ingest.normalize import name_key
 from paperwire.rank.trending import GRAVITY
 from paperwire.services import browse
@@ -50,7 +54,7 @@ SORTS = {"upvotes": "upvotes", "date": "publishedAt"}  # ?sort= value -> feed se
 SORT_LABELS = {"upvotes": "Most upvoted", "date": "Newest"}
 KIND_LABELS = {"day": "Day", "week": "Week", "month": "Month"}
 MIN_YEAR, MAX_YEAR = 1900, 2200  # dates outside cannot hold papers (ingest refuses them)
-PAGE_PARAMS = ("page", "sort", "q", "fragment")  # the query parameters pages read; others are ignored
+PAGE_PARAMS = ("page", "sort", "q", "fragment", "list", "category", "listing")  # the query parameters pages read; others are ignored
 CACHE_SIZE = 256  # pages per process (~70 KB each)
 CACHE_TTL = 60.0  # seconds
 
@@ -195,6 +199,36 @@ templates.env.filters.update(
     category_url=category_url, period_url=period_url, step_label=step_label, safe_href=safe_href,
     short_date=short_date, long_date=long_date, authors_with_keys=authors_with_keys,
 )
+def long_date_text(iso: str) -> str:
+    """``2026-07-01`` -> ``1 July 2026``."""
+    return long_date(date.fromisoformat(iso[:10]))
+
+
+def timestamp_text(iso: str) -> str:
+    """``2026-12-03T21:04:11Z`` -> ``3 December 2026, 21:04 UTC``."""
+    return datetime.fromisoformat(iso.rstrip("Z")).strftime("%-d %B %Y, %H:%M UTC")
+
+
+def linkify(text: str | None) -> Markup:
+    """Escaped ``text`` with every http(s) URL made a link (``rel="nofollow noopener"``)."""
+    return Markup("").join(
+        Markup('<a href="{0}" rel="nofollow noopener">{0}</a>').format(part) if is_url else escape(part)
+        for part, is_url in links.split_urls(text or "")
+    )
+
+
+def stars(count: int | None) -> str:
+    """GitHub stars as GitHub shows them: 950, 1.2k, 31k."""
+    if not count:
+        return "0"
+    if count < 1000:
+        return str(count)
+    return f"{count / 1000:.1f}k".replace(".0k", "k") if count < 10_000 else f"{count // 1000}k"
+
+
+LISTING_LABELS = {"new": "new submission", "cross": "cross-list", "replace": "replacement"}
+templates.env.filters.update(long_date_text=long_date_text, timestamp_text=timestamp_text, linkify=linkify, stars=stars)
+templates.env.globals.update(listing_labels=LISTING_LABELS)
 templates.env.globals.update(static_url=static_url, version=__version__, category_names=browse.CATEGORY_NAMES)
 
 
@@ -292,19 +326,58 @@ def _empty_reason(period: Period, fp: FeedPage, latest: date | None) -> str:
     return "arXiv announces nothing on holidays, and no paper loaded here is dated this day."
 
 
-def _feed_page(request: Request, period: Period) -> Response:
+_CATEGORY = re.compile(r"[A-Za-z][A-Za-z\-]*(?:\.[A-Za-z][A-Za-z\-]*)?")
+
+
+def _which(request: Request, default: str = "new") -> str:
+    which = request.query_params.get("list") or default
+    if which not in feed_service.WHICH_LABELS:
+        raise PageError(400, f"list must be one of {', '.join(feed_service.WHICH_LABELS)}, got {which[:20]!r}")
+    return which
+
+
+def _category(request: Request) -> str | None:
+    category = request.query_params.get("category") or None
+    if category is not None and (len(category) > 40 or not _CATEGORY.fullmatch(category)):
+        raise PageError(400, f"category must look like cs.CL, got {category[:40]!r}")
+    return category
+
+
+def _listing_kind(request: Request) -> str | None:
+    listing = request.query_params.get("listing") or None
+    if listing not in (None, "replace"):
+        raise PageError(400, "listing may only be 'replace' (the day's replacements)")
+    return listing
+
+
+def _feed_page(request: Request, period: Period, which: str | None = None) -> Response:
     store = request.app.state.store
     sort = _sort(request)
     page = _page(request)
+    which = which or _which(request)
+    category, listing = _category(request), _listing_kind(request)
     _check_range(period)
-    fp = feed_service.feed(store, period, sort=SORTS[sort], page=page, limit=PER_PAGE)
+    fp = feed_service.feed(store, period, sort=SORTS[sort], page=page, limit=PER_PAGE, which=which,
+                           category=category, listing=listing)  # fmt: skip
     # the day the view switch and the date picker start from: the newest day with papers in a week or month
     anchor = period.start if period.kind == "day" else (browse.newest_day_in(store, period) if fp.total else None)
     anchor = anchor or period.start
     here = period_url(period)  # the home page's links point at its day's own address
     older = Period.of(period.kind, fp.older) if fp.older else None
     newer = Period.of(period.kind, fp.newer) if fp.newer else None
+    keep = {"list": which if which != "new" else None, "category": category}  # what the period links carry
+    carried = ("?" + urlencode({k: v for k, v in keep.items() if v})) if any(keep.values()) else ""
     context = {
+        "which": which,
+        "lists": [(key, label, _url(request, here, list=None if key == "new" else key, page=None, category=None,
+                                    listing=None), key == which)
+                  for key, label in feed_service.WHICH_LABELS.items()],  # fmt: skip
+        "category": category,
+        "categories": feed_service.categories(store, period, which),
+        "replacements_url": _url(request, here, listing="replace", page=None) if fp.replacements and not listing else None,
+        "all_url": _url(request, here, listing=None, page=None) if listing else None,
+        "carried": carried,
+        "freshness": freshness(request),
         "fp": fp,
         "period": period,
         "sort": sort,
@@ -313,7 +386,7 @@ def _feed_page(request: Request, period: Period) -> Response:
         "newer": newer,
         "older_day": fp.older,
         "newer_day": fp.newer,
-        "views": [(kind, label, period_url(Period.of(kind, anchor)) + _sort_query(sort), kind == period.kind)
+        "views": [(kind, label, _url(request, period_url(Period.of(kind, anchor)), page=None, listing=None), kind == period.kind)
                   for kind, label in KIND_LABELS.items()],  # fmt: skip
         "sorts": [(key, label, _url(request, here, sort=None if key == "upvotes" else key, page=None), key == sort)
                   for key, label in SORT_LABELS.items()],  # fmt: skip
@@ -328,14 +401,28 @@ def _sort_query(sort: str) -> str:
     return "" if sort == "upvotes" else f"?sort={sort}"
 
 
+def freshness(request: Request) -> dict | None:
+    """What the feed pages say about the data: when it was last updated, a harvest failing for more
+    than a day, and whether only the bundled sample corpus is shown (None when it cannot be read)."""
+    from paperwire.services.harvest import status
+
+    try:
+        return status(request.app.state.pw, backlog=False)
+    except Exception:  # noqa: BLE001 - a notice must never break the page
+        return None
+
+
 @router.get("/", response_class=HTMLResponse)
 @cached
 def home(request: Request):
-    latest = feed_service.latest_day(request.app.state.store)
-    if latest is None:
-        return templates.TemplateResponse(request, "welcome.html", {})
     try:
-        return _feed_page(request, Period.day(latest))
+        which, latest = feed_service.home_list(request.app.state.store)
+        if "list" in request.query_params:
+            which = _which(request)
+            latest = feed_service.latest_day(request.app.state.store, which)
+        if latest is None:
+            return templates.TemplateResponse(request, "welcome.html", {})
+        return _feed_page(request, Period.day(latest), which)
     except PageError as err:
         return _error(request, err)
 
