@@ -161,3 +161,27 @@ def sqlite_store(tmp_path):
     s = Store.open(f"sqlite:///{tmp_path / 'paperwire.db'}", upgrade=True)
     yield s
     s.close()
+
+
+# -- counting SQL statements -------------------------------------------------------------------------
+@contextmanager
+def _statements_run(engine) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    from sqlalchemy import event
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+@pytest.fixture
+def count_queries(store):
+    """``with count_queries() as statements:`` lists the SQL statements ``store`` runs inside the block
+    (to pin a page's or endpoint's query count: no N+1 query can creep in)."""
+    return lambda: _statements_run(store.engine)

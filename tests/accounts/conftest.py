@@ -1,35 +1,20 @@
 """Fixtures for the accounts tests: the app on SQLite and PostgreSQL with a real in-process SMTP
-server (aiosmtpd) behind the mail layer, and helpers that act like a browser (CSRF tokens from forms)."""
+server (aiosmtpd) behind the mail layer, and clients that send what a browser sends."""
 from __future__ import annotations
 
 import re
-import threading
-from email import message_from_bytes, policy
 
 import pytest
 from fastapi.testclient import TestClient
 
-from paperwire.ingest import ingest_items
 from paperwire.settings import Settings
 from paperwire.web.app import create_app
 from paperwire.web.pages import PageCache
-from tests.factories import make_record
-from tests.conftest import free_port
-
-HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
-PASSWORD = "correct horse battery"
+from tests.browsing import HTML
+from tests.mail import Inbox, smtp_server
 
 
-class Mailbox:
-    def __init__(self):
-        self.messages = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
-        with self.lock:
-            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
+class Mailbox(Inbox):
     def last_to(self, address: str):
         found = [m for m in self.messages if m["To"] == address]
         assert found, f"no email to {address}: {[m['To'] for m in self.messages]}"
@@ -45,13 +30,9 @@ class Mailbox:
 
 @pytest.fixture(scope="session")
 def smtp():
-    from aiosmtpd.controller import Controller
-
     box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield box, f"smtp://127.0.0.1:{controller.port}"
-    controller.stop()
+    with smtp_server(box) as url:
+        yield box, url
 
 
 @pytest.fixture
@@ -92,37 +73,3 @@ def new_client(app):
     for c in clients:
         c.close()
 
-
-def csrf(client, path: str = "/account/login") -> str:
-    page = client.get(path)
-    match = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    assert match, page.text[:2000]
-    return match.group(1)
-
-
-def post(client, path: str, data: dict | None = None, *, from_page: str | None = None, **kwargs):
-    token = csrf(client, from_page or ("/account" if "pw_session" in client.cookies else "/account/login"))
-    return client.post(path, data={"csrf": token, **(data or {})}, follow_redirects=False, **kwargs)
-
-
-def signup(client, email: str, password: str = PASSWORD, **extra):
-    response = post(client, "/account/signup", {"email": email, "password": password, "password2": password, **extra},
-                    from_page="/account/signup")  # fmt: skip
-    assert response.status_code == 303, response.text
-    return response
-
-
-def login(client, email: str, password: str = PASSWORD):
-    return post(client, "/account/login", {"email": email, "password": password})
-
-
-def load(store, *records):
-    report = ingest_items(store, list(records), source="file", target="t")
-    assert report.failed == 0, report
-    return records
-
-
-def paper(store, **fields):
-    record = make_record(**fields)
-    load(store, record)
-    return store.get_paper(record.id)

@@ -12,7 +12,8 @@ import httpx
 
 from paperwire.services import accounts as svc
 from paperwire.store import accounts as db
-from tests.accounts.conftest import HTML, PASSWORD, csrf, login, post, signup
+from tests.browsing import HTML, csrf, login, post, signup
+from tests.factories import PASSWORD, api_token, bearer
 from tests.conftest import free_port
 
 
@@ -123,7 +124,7 @@ def test_no_password_or_token_appears_in_logs(client, mailbox, caplog):
     created = post(client, "/account/tokens", {"name": "script"})
     token = created.text.split('id="new-token">')[1].split("<")[0]
     assert token.startswith("pw_")
-    assert client.get("/api/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert client.get("/api/me", headers=bearer(token)).status_code == 200
     verify_token = mailbox.link("gus@example.org", "/account/verify").split("token=")[1]
     session = client.cookies.get("pw_session")
     text = "\n".join(r.getMessage() for r in caplog.records)
@@ -135,7 +136,7 @@ def test_deleting_the_account_removes_its_data(client, store):
     signup(client, "hal@example.org")
     user = db.user_by_email(store, "hal@example.org")
     post(client, "/collections", {"name": "Reading list"})
-    svc.create_token(store, user, "t")
+    api_token(store, user, "t")
     assert post(client, "/account/delete", {"password": "wrong"}).status_code == 400
     assert post(client, "/account/delete", {"password": PASSWORD}).status_code == 200
     assert db.user_by_email(store, "hal@example.org") is None

@@ -10,13 +10,10 @@ from fastapi.testclient import TestClient
 from paperwire.services import accounts as svc
 from paperwire.store import accounts as db
 from paperwire.web.pages import PageCache
-from tests.accounts.conftest import HTML, csrf, paper, post, signup
+from tests.browsing import HTML, csrf, post, signup
+from tests.factories import account, api_token, bearer, paper, verify
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_upvotes_toggle_in_place_and_add_to_the_imported_count(client, store, new_client):
@@ -42,12 +39,12 @@ def test_concurrent_votes_keep_the_count_exact(app, store):
     p = paper(store, published="2026-01-14", upvotes=3)
     clients = []
     for i in range(12):
-        user = db.create_user(store, f"c{i}@example.org", None)
+        reader = account(store, f"c{i}@example.org")
         c = TestClient(app, headers=HTML)
         from paperwire.web.accounts import SESSION_COOKIE
         from itsdangerous import Signer
 
-        c.cookies.set(SESSION_COOKIE, Signer("test-secret-key", salt="session").sign(svc.start_session(store, user)).decode())
+        c.cookies.set(SESSION_COOKIE, Signer("test-secret-key", salt="session").sign(svc.start_session(store, reader)).decode())
         clients.append((c, csrf(c, "/account")))
     barrier = threading.Barrier(len(clients))
     statuses = []
@@ -81,8 +78,8 @@ def test_ratings_are_private(client, store, new_client):
     assert 'class="thumb on"' not in other.get("/").text
     alice = db.user_by_email(store, "r1@example.org")
     bob = db.user_by_email(store, "r2@example.org")
-    assert other.get("/api/me/ratings", headers=bearer(svc.create_token(store, bob, "b").secret)).json() == {"ratings": []}
-    assert client.get("/api/me/ratings", headers=bearer(svc.create_token(store, alice, "a").secret)).json() == {
+    assert other.get("/api/me/ratings", headers=bearer(api_token(store, bob, "b"))).json() == {"ratings": []}
+    assert client.get("/api/me/ratings", headers=bearer(api_token(store, alice, "a"))).json() == {
         "ratings": [{"paper_id": p.id, "value": 1}]}
 
 
@@ -103,7 +100,7 @@ def test_private_collections_are_404_to_everyone_else(client, store, new_client)
     assert intruder.post("/collect", data={"csrf": itoken, "paper": p.id, "collection": str(pk), "action": "remove"}).status_code == 404
     for action in ("edit", "delete", "import"):
         assert intruder.post(f"/collections/{pk}/{action}", data={"csrf": itoken, "name": "mine", "ids": p.id}).status_code == 404
-    intruder_token = svc.create_token(store, db.user_by_email(store, "intruder@example.org"), "t").secret
+    intruder_token = api_token(store, db.user_by_email(store, "intruder@example.org"), "t")
     assert anonymous.get(f"/api/me/collections/{pk}", headers=bearer(intruder_token)).status_code == 404
     assert db.collection_paper_ids(store, pk) == [p.id]
     # made public: a shareable read-only URL
@@ -135,7 +132,7 @@ def test_collections_export_and_import(client, store):
 def test_xss_payloads_in_collection_names_and_comments_are_shown_as_text(client, store):
     p = paper(store, published="2026-01-14")
     signup(client, "x@example.org")
-    db.update_user(store, db.user_by_email(store, "x@example.org").pk, email_verified_at=db.utcnow())
+    verify(store, "x@example.org")
     pk = int(post(client, "/collections", {"name": XSS, "description": XSS}).headers["location"].rsplit("/", 1)[1])
     token = csrf(client, "/")
     client.post("/collect", data={"csrf": token, "paper": p.id, "collection": str(pk)})
@@ -153,7 +150,7 @@ def test_comments_edit_delete_and_admin_hide(client, store, new_client):
     p = paper(store, published="2026-01-14")
     signup(client, "w@example.org")
     assert post(client, "/comments", {"paper": p.id, "body": "hello"}, from_page="/").status_code == 403  # unverified
-    db.update_user(store, db.user_by_email(store, "w@example.org").pk, email_verified_at=db.utcnow())
+    verify(store, "w@example.org")
     assert post(client, "/comments", {"paper": p.id, "body": "First thoughts"}, from_page="/").status_code == 303
     comment = db.paper_comments(store, p.pk)[0]
     post(client, f"/comments/{comment.pk}/edit", {"body": "Second thoughts"}, from_page="/")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.accounts.conftest import load, signup
-from tests.factories import make_record
+from tests.browsing import signup
+from tests.factories import load, make_record
 
 
 @pytest.mark.parametrize("path, kind, target", [("/authors/ada-lovelace", "author", "ada lovelace"),

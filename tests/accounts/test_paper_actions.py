@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from paperwire.services.ratelimit import RateLimiter
 from paperwire.store import accounts as db
-from tests.accounts.conftest import csrf, paper, post, signup
+from tests.browsing import csrf, post, signup
+from tests.factories import paper
 
 
 def test_a_paper_action_without_a_user_redirects_to_the_log_in_page(client, store):

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from paperwire.services.ratelimit import RateLimiter
 from paperwire.settings import Settings
 from paperwire.web.app import create_app
-from tests.accounts.conftest import HTML, login
+from tests.browsing import HTML, login
 
 PROXY = "10.0.0.1"
 

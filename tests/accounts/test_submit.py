@@ -8,7 +8,8 @@ from pytest_httpserver import HTTPServer
 from paperwire.settings import Settings
 from paperwire.web.app import create_app
 from paperwire.web.pages import PageCache
-from tests.accounts.conftest import paper, post, signup
+from tests.browsing import post, signup
+from tests.factories import paper
 
 ATOM = "application/atom+xml; charset=utf-8"
 

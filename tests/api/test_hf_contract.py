@@ -9,10 +9,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from paperwire.ingest import ingest_items
 from paperwire.services import feed as feed_service
 from tests.api.conftest import BASE_URL
-from tests.factories import make_record
+from tests.factories import ingest, make_record
 
 hub = pytest.importorskip("huggingface_hub")
 
@@ -52,7 +51,7 @@ def _records():
 def api(store, served, monkeypatch, tmp_path):
     """An ``HfApi`` talking to the served app: online mode, no telemetry, no token, and the client's
     global endpoint pointed at the test server too (its constants are read at import time)."""
-    report = ingest_items(store, _records(), source="file", target="contract")
+    report = ingest(store, _records(), target="contract")
     assert report.failed == 0, report.problems
     from huggingface_hub import constants
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from paperwire.ingest import ingest_items
-from tests.factories import make_record
+from tests.factories import ingest, make_record
 
 
 @pytest.fixture
 def loaded(client, store):
-    ingest_items(store, [make_record(id="2401.00001", published="2024-01-09"),
-                         make_record(id="hep-th/9901001", published="1999-01-05")],
-                 source="file", target="errors")  # fmt: skip
+    ingest(store, [make_record(id="2401.00001", published="2024-01-09"),
+                   make_record(id="hep-th/9901001", published="1999-01-05")], target="errors")  # fmt: skip
     return client
 
 
@@ -116,9 +114,8 @@ def test_an_odd_paper_id_is_never_a_500(loaded, odd):
 
 
 def test_markup_in_the_markdown_cannot_become_html(client, store):
-    ingest_items(store, [make_record(id="2401.00002", title="<script>alert(1)</script> \\<b>bold</b>",
-                                     summary="<img src=x onerror=alert(2)> and $a < b$ & more")],
-                 source="file", target="errors")  # fmt: skip
+    ingest(store, [make_record(id="2401.00002", title="<script>alert(1)</script> \\<b>bold</b>",
+                               summary="<img src=x onerror=alert(2)> and $a < b$ & more")], target="errors")  # fmt: skip
     text = client.get("/papers/2401.00002.md").text
     assert "<script>" not in text and "<img" not in text and "<b>" not in text
     assert "# &lt;script&gt;alert(1)&lt;/script&gt; \\&lt;b&gt;bold&lt;/b&gt;" in text
@@ -126,6 +123,5 @@ def test_markup_in_the_markdown_cannot_become_html(client, store):
 
 
 def test_markup_in_json_is_returned_as_plain_strings(client, store):
-    ingest_items(store, [make_record(id="2401.00003", title="<script>alert(1)</script> &amp; $\\alpha$")],
-                 source="file", target="errors")  # fmt: skip
+    ingest(store, [make_record(id="2401.00003", title="<script>alert(1)</script> &amp; $\\alpha$")], target="errors")  # fmt: skip
     assert client.get("/api/papers/2401.00003").json()["title"] == "<script>alert(1)</script> &amp; $\\alpha$"

@@ -2,35 +2,17 @@
 creep in), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 
-from paperwire.ingest import ingest_items
-from tests.factories import make_record
-
-
-@contextmanager
-def counted(store):
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(store.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(store.engine, "before_cursor_execute", count)
+from tests.factories import ingest, make_record
 
 
 @pytest.fixture
 def loaded(client, store):
-    ingest_items(store, [make_record(id=f"2401.{n:05d}", published=f"2024-01-09T{n % 24:02d}:00:00",
-                                     title=f"Sparse experts number {n}", authors=[f"Author {n}", f"Author {n + 1}"],
-                                     organization={"name": f"org{n % 3}"}, upvotes=n) for n in range(60)],
-                 source="file", target="queries")  # fmt: skip
+    ingest(store, [make_record(id=f"2401.{n:05d}", published=f"2024-01-09T{n % 24:02d}:00:00",
+                               title=f"Sparse experts number {n}", authors=[f"Author {n}", f"Author {n + 1}"],
+                               organization={"name": f"org{n % 3}"}, upvotes=n) for n in range(60)],
+           target="queries")  # fmt: skip
     return client
 
 
@@ -38,11 +20,11 @@ def loaded(client, store):
                                  "/api/daily_papers?limit={n}",
                                  "/api/daily_papers?week=2024-W02&sort=trending&limit={n}",
                                  "/api/papers/search?q=sparse+experts&limit={n}"])  # fmt: skip
-def test_a_list_runs_the_same_number_of_queries_for_2_and_50_papers(loaded, store, url):
+def test_a_list_runs_the_same_number_of_queries_for_2_and_50_papers(loaded, count_queries, url):
     loaded.get(url.format(n=1))  # warm the per-process caches (keyword statistics) once
     counts = []
     for n in (2, 50):
-        with counted(store) as statements:
+        with count_queries() as statements:
             response = loaded.get(url.format(n=n))
         assert response.status_code == 200 and len(response.json()) == n
         counts.append(len(statements))

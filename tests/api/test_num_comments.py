@@ -2,16 +2,15 @@
 (hidden ones are not counted), in lists and single-paper responses, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-from paperwire.ingest import ingest_items
 from paperwire.store import accounts as db
-from tests.factories import make_record
+from tests.factories import account, ingest, make_record
 
 
 def test_num_comments_adds_visible_local_comments_to_the_imported_count(client, store):
-    ingest_items(store, [make_record(id="2401.00001", published="2024-01-09", num_comments=4),
-                         make_record(id="2401.00002", published="2024-01-09")], source="file", target="t")  # fmt: skip
+    ingest(store, [make_record(id="2401.00001", published="2024-01-09", num_comments=4),
+                   make_record(id="2401.00002", published="2024-01-09")])
     first, second = store.get_paper("2401.00001"), store.get_paper("2401.00002")
-    user = db.create_user(store, "c@example.org", None)
+    user = account(store, "c@example.org")
     for body in ("one", "two", "three"):
         db.add_comment(store, first.pk, user.pk, body)
     hidden = db.add_comment(store, first.pk, user.pk, "spam")

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from paperwire.index import embeddings
-from paperwire.index.embedder import FakeEmbedder
-from paperwire.ingest import ingest_items
-from tests.factories import make_record
+from tests.factories import fake_embeddings, load, make_record
 
 
 @pytest.fixture
@@ -20,16 +17,13 @@ def papers(store):
         make_record(id="2601.00003", title="Graph neural networks", summary="Message passing.", categories=["cs.LG"],
                     published="2026-03-10"),
     ]  # fmt: skip
-    report = ingest_items(store, records, source="file", target="t")
-    assert report.failed == 0
+    load(store, *records)
     return store
 
 
 @pytest.fixture
 def embedded(papers, pw):
-    embedder = FakeEmbedder()
-    pw.use_embedder(embedder)
-    embeddings.embed_missing(papers, embedder, bundled=None)
+    fake_embeddings(pw)
     return papers
 
 

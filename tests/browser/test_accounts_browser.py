@@ -4,39 +4,23 @@ collection, log out. Screenshots go to test-artifacts/browser/."""
 from __future__ import annotations
 
 import re
-import threading
 import time
-from email import message_from_bytes, policy
 
 import pytest
 
 from tests.browser.conftest import served_corpus
-from tests.conftest import REPO_ROOT, free_port
+from tests.conftest import REPO_ROOT
+from tests.mail import Inbox, smtp_server
 
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "browser"
 pytestmark = pytest.mark.slow
 
 
-
-class _Inbox:
-    def __init__(self):
-        self.messages, self.lock = [], threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-
 @pytest.fixture(scope="module")
 def smtp():
-    from aiosmtpd.controller import Controller
-
-    inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield inbox, f"smtp://127.0.0.1:{controller.port}"
-    controller.stop()
+    inbox = Inbox()
+    with smtp_server(inbox) as url:
+        yield inbox, url
 
 
 @pytest.fixture(scope="module")

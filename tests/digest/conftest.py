@@ -13,7 +13,6 @@ from datetime import date
 import pytest
 
 from tests.conftest import free_port, require
-from tests.factories import make_record
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -134,25 +133,6 @@ def redis_ns():
     for key in client.scan_iter(f"{namespace}*"):
         client.delete(key)
     client.close()
-
-
-def load_papers(store, *records):
-    from paperwire.ingest import ingest_items
-
-    report = ingest_items(store, list(records), source="file", target="t")
-    assert report.failed == 0, report.problems
-    return report
-
-
-def paper(day: str, **fields):
-    """A record published on ``day`` (YYYY-MM-DD, midday UTC)."""
-    return make_record(published=f"{day}T12:00:00Z", **fields)
-
-
-def subscribe_active(store, email: str, **prefs):
-    from paperwire.services import digest as svc
-
-    return svc.add_subscriber(store, email, confirmed=True, prefs=prefs)
 
 
 D = date.fromisoformat

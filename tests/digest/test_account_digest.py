@@ -16,11 +16,11 @@ from paperwire.services.digest_build import DigestBuilder
 from paperwire.store import accounts as accounts_db
 from paperwire.store import digest as digest_db
 from paperwire.store.schema_digest import digest_deliveries, digest_sent_papers
-from tests.digest.conftest import D, load_papers, paper, subscribe_active
+from tests.digest.conftest import D
+from tests.browsing import HTML, post, signup
+from tests.factories import PASSWORD, active_subscriber, load, make_record, verify
 
 FAST = SendPolicy(lease_seconds=5, backoff_base=0.2, backoff_cap=0.5, max_attempts=20)
-HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
-PASSWORD = "correct horse battery"
 EMAIL = "ada@example.org"
 
 
@@ -32,23 +32,9 @@ def client(store, settings):
         yield c
 
 
-def _csrf(client, path: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', client.get(path).text).group(1)
-
-
-def _post(client, path: str, data: dict, page: str = "/account"):
-    return client.post(path, data={"csrf": _csrf(client, page), **data}, follow_redirects=False)
-
-
 def _signed_in(client, store, email: str = EMAIL, *, verified: bool = True):
-    response = _post(client, "/account/signup", {"email": email, "password": PASSWORD, "password2": PASSWORD},
-                     page="/account/signup")  # fmt: skip
-    assert response.status_code == 303, response.text
-    user = accounts_db.user_by_email(store, email)
-    if verified:
-        accounts_db.update_user(store, user.pk, email_verified_at=accounts_db.utcnow())
-        user = accounts_db.get_user(store, user.pk)
-    return user
+    signup(client, email)
+    return verify(store, email) if verified else accounts_db.user_by_email(store, email)
 
 
 def _digests(smtp_server, address: str) -> list:
@@ -64,7 +50,7 @@ def test_subscribe_and_unsubscribe_from_the_account_page(store, client):
     user = _signed_in(client, store)
     page = client.get("/account")
     assert "Subscribe to the digest" in page.text
-    done = _post(client, "/account/digest", {"action": "subscribe"})
+    done = post(client, "/account/digest", {"action": "subscribe"}, from_page="/account")
     assert done.status_code == 303
     subscriber = digest_db.get_subscriber(store, email=EMAIL)
     assert (subscriber.user_pk, subscriber.status) == (user.pk, "active")  # no second confirmation
@@ -75,19 +61,19 @@ def test_subscribe_and_unsubscribe_from_the_account_page(store, client):
     prefs = client.get(prefs_url)
     assert prefs.status_code == 200 and 'value="following" checked' in prefs.text
 
-    assert _post(client, "/account/digest", {"action": "unsubscribe"}).status_code == 303
+    assert post(client, "/account/digest", {"action": "unsubscribe"}, from_page="/account").status_code == 303
     assert digest_db.get_subscriber(store, email=EMAIL).status == "unsubscribed"
-    assert _post(client, "/account/digest", {"action": "subscribe"}).status_code == 303
+    assert post(client, "/account/digest", {"action": "subscribe"}, from_page="/account").status_code == 303
     again = digest_db.get_subscriber(store, email=EMAIL)
     assert (again.pk, again.status) == (subscriber.pk, "active")
-    assert _post(client, "/account/digest", {"action": "subscribe"}, page="/account").status_code == 303
+    assert post(client, "/account/digest", {"action": "subscribe"}, from_page="/account").status_code == 303
     assert len(digest_db.subscribers(store)) == 1
 
 
 def test_an_unverified_account_cannot_subscribe_in_one_click(store, client):
     _signed_in(client, store, verified=False)
     assert "Confirm your email address" in client.get("/account").text
-    refused = _post(client, "/account/digest", {"action": "subscribe"})
+    refused = post(client, "/account/digest", {"action": "subscribe"}, from_page="/account")
     assert refused.status_code == 400 and "confirm your email" in refused.text
     assert digest_db.subscribers(store) == []
     anonymous = TestClient(client.app, headers=HTML)
@@ -95,15 +81,15 @@ def test_an_unverified_account_cannot_subscribe_in_one_click(store, client):
 
 
 def test_following_section_once_ever_and_not_for_email_only_subscribers(store, settings, smtp_server, client, pw):
-    load_papers(store, paper("2026-06-02", title="Followed CL paper", categories=["cs.CL"]),
-                paper("2026-06-02", title="Unfollowed LG paper", categories=["cs.LG"]),
-                paper("2026-06-03", title="Next day CL paper", categories=["cs.CL"]))  # fmt: skip
+    load(store, make_record(day="2026-06-02", title="Followed CL paper", categories=["cs.CL"]),
+                make_record(day="2026-06-02", title="Unfollowed LG paper", categories=["cs.LG"]),
+                make_record(day="2026-06-03", title="Next day CL paper", categories=["cs.CL"]))  # fmt: skip
     user = _signed_in(client, store)
     community.follow(store, user, "category", "cs.CL")
-    assert _post(client, "/account/digest", {"action": "subscribe"}).status_code == 303
+    assert post(client, "/account/digest", {"action": "subscribe"}, from_page="/account").status_code == 303
     subscriber = digest_db.get_subscriber(store, email=EMAIL)
     digest_db.update_prefs(store, subscriber.pk, trending_n=0)  # only the follows section, to see it alone
-    subscribe_active(store, "bob@example.org", sections="trending,following", trending_n=0)  # email only
+    active_subscriber(store, "bob@example.org", sections="trending,following", trending_n=0)  # email only
 
     svc.run_due(pw, digest_date=D("2026-06-03"), policy=FAST)
     [first] = _digests(smtp_server, EMAIL)
@@ -127,16 +113,16 @@ def test_following_section_once_ever_and_not_for_email_only_subscribers(store, s
 
 
 def test_deleting_the_account_deletes_the_subscription(store, settings, smtp_server, client, pw):
-    load_papers(store, paper("2026-06-02", title="Followed CL paper", categories=["cs.CL"]))
+    load(store, make_record(day="2026-06-02", title="Followed CL paper", categories=["cs.CL"]))
     user = _signed_in(client, store)
     community.follow(store, user, "category", "cs.CL")
-    assert _post(client, "/account/digest", {"action": "subscribe"}).status_code == 303
-    subscribe_active(store, "bob@example.org")
+    assert post(client, "/account/digest", {"action": "subscribe"}, from_page="/account").status_code == 303
+    active_subscriber(store, "bob@example.org")
     svc.run_due(pw, digest_date=D("2026-06-03"), policy=FAST)
     pk = digest_db.get_subscriber(store, email=EMAIL).pk
     assert digest_db.sent_paper_ids(store, pk)
 
-    gone = _post(client, "/account/delete", {"password": PASSWORD})
+    gone = post(client, "/account/delete", {"password": PASSWORD}, from_page="/account")
     assert gone.status_code == 200 and "Account deleted" in gone.text
     assert digest_db.get_subscriber(store, email=EMAIL) is None
     assert [s.email for s in digest_db.subscribers(store)] == ["bob@example.org"]

@@ -6,7 +6,7 @@ import json
 from typer.testing import CliRunner
 
 from paperwire.cli.main import app
-from tests.digest.conftest import load_papers, paper
+from tests.factories import load, make_record
 
 runner = CliRunner()
 
@@ -35,7 +35,7 @@ def test_subscribers_add_list_remove(sqlite_store, smtp_server):
 
 def test_digest_preview_and_send(sqlite_store, smtp_server):
     url = str(sqlite_store.engine.url)
-    load_papers(sqlite_store, paper("2026-06-02", title="A paper for the command line", upvotes=2))
+    load(sqlite_store, make_record(day="2026-06-02", title="A paper for the command line", upvotes=2))
     assert _run(url, "subscribers", "add", "ada@example.org", "--confirmed").exit_code == 0
     shown = _run(url, "digest", "preview", "--email", "ada@example.org", "--date", "2026-06-03")
     assert shown.exit_code == 0 and "A paper for the command line" in shown.stdout

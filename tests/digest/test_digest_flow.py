@@ -15,7 +15,8 @@ from paperwire.services import digest as svc
 from paperwire.services.digest import SendPolicy
 from paperwire.services.digest_send import SEND_JOB
 from paperwire.store import digest as digest_db
-from tests.digest.conftest import D, load_papers, paper, subscribe_active
+from tests.digest.conftest import D
+from tests.factories import active_subscriber, load, make_record
 
 FAST = SendPolicy(lease_seconds=5, backoff_base=0.2, backoff_cap=0.5, max_attempts=20)
 
@@ -71,9 +72,9 @@ def test_a_bad_address_is_refused_with_the_form_again(client, smtp_server):
 
 
 def test_the_digest_is_multipart_alternative_with_one_click_unsubscribe_headers(store, settings, smtp_server, pw):
-    load_papers(store, paper("2026-06-02", title="Sparse photonic transformers", upvotes=30, categories=["cs.CL"]),
-                paper("2026-06-02", title="Tiny models <b>win</b>", upvotes=3, categories=["cs.LG"]))  # fmt: skip
-    subscribe_active(store, "ada@example.org")
+    load(store, make_record(day="2026-06-02", title="Sparse photonic transformers", upvotes=30, categories=["cs.CL"]),
+                make_record(day="2026-06-02", title="Tiny models <b>win</b>", upvotes=3, categories=["cs.LG"]))  # fmt: skip
+    active_subscriber(store, "ada@example.org")
     report = svc.run_due(pw, digest_date=D("2026-06-03"), policy=FAST)
     assert report.outcomes["sent"] == 1
     [mail] = smtp_server.mailbox.to("ada@example.org")
@@ -92,8 +93,8 @@ def test_the_digest_is_multipart_alternative_with_one_click_unsubscribe_headers(
 
 
 def test_one_click_unsubscribe_by_post_without_logging_in(store, settings, smtp_server, client, pw):
-    load_papers(store, paper("2026-06-02"), paper("2026-06-03"))
-    subscribe_active(store, "ada@example.org")
+    load(store, make_record(day="2026-06-02"), make_record(day="2026-06-03"))
+    active_subscriber(store, "ada@example.org")
     svc.run_due(pw, digest_date=D("2026-06-03"), policy=FAST)
     [mail] = smtp_server.mailbox.to("ada@example.org")
     url = mail["List-Unsubscribe"].strip("<>")
@@ -113,7 +114,7 @@ def test_one_click_unsubscribe_by_post_without_logging_in(store, settings, smtp_
 
 
 def test_the_unsubscribe_page_offers_weekly_instead(store, settings, client):
-    subscriber = subscribe_active(store, "ada@example.org")
+    subscriber = active_subscriber(store, "ada@example.org")
     from paperwire.digest.tokens import manage_token
 
     token = manage_token(settings, subscriber.pk, subscriber.email)
@@ -126,10 +127,10 @@ def test_the_unsubscribe_page_offers_weekly_instead(store, settings, client):
 
 def test_each_paper_is_sent_once_across_two_consecutive_days(store, settings, smtp_server, pw):
     # the same trending papers rank high on both days; new papers arrive each day in cs.CL
-    load_papers(store, *[paper("2026-06-01", title=f"Hot paper {i}", upvotes=100 - i, categories=["cs.LG"]) for i in range(4)],
-                paper("2026-06-02", title="Monday CL paper", categories=["cs.CL"]),
-                paper("2026-06-03", title="Tuesday CL paper", categories=["cs.CL"]))  # fmt: skip
-    subscribe_active(store, "ada@example.org", trending_n=3, categories="cs.CL")
+    load(store, *[make_record(day="2026-06-01", title=f"Hot paper {i}", upvotes=100 - i, categories=["cs.LG"]) for i in range(4)],
+                make_record(day="2026-06-02", title="Monday CL paper", categories=["cs.CL"]),
+                make_record(day="2026-06-03", title="Tuesday CL paper", categories=["cs.CL"]))  # fmt: skip
+    active_subscriber(store, "ada@example.org", trending_n=3, categories="cs.CL")
     svc.run_due(pw, digest_date=D("2026-06-03"), policy=FAST)
     svc.run_due(pw, digest_date=D("2026-06-04"), policy=FAST)
     svc.run_due(pw, digest_date=D("2026-06-04"), policy=FAST)  # run again: nothing more
@@ -145,9 +146,9 @@ def test_each_paper_is_sent_once_across_two_consecutive_days(store, settings, sm
 
 
 def test_a_day_without_new_papers_sends_nothing_or_a_note_as_chosen(store, settings, smtp_server, pw):
-    load_papers(store, paper("2026-06-05", upvotes=5))  # a Friday; nothing on Saturday 2026-06-06
-    subscribe_active(store, "skip@example.org", empty_day="skip")
-    subscribe_active(store, "note@example.org", empty_day="note")
+    load(store, make_record(day="2026-06-05", upvotes=5))  # a Friday; nothing on Saturday 2026-06-06
+    active_subscriber(store, "skip@example.org", empty_day="skip")
+    active_subscriber(store, "note@example.org", empty_day="note")
     report = svc.run_due(pw, digest_date=D("2026-06-07"), policy=FAST)  # covers Saturday
     assert (report.outcomes["sent"], report.outcomes["skipped"]) == (1, 1)
     assert smtp_server.mailbox.to("skip@example.org") == []
@@ -160,9 +161,9 @@ def test_a_day_without_new_papers_sends_nothing_or_a_note_as_chosen(store, setti
 
 def test_smtp_down_then_up_is_retried_and_delivered_once(store, settings_for, smtp_down):
     pw = Paperwire(settings_for(smtp_down), store)
-    load_papers(store, paper("2026-06-02", upvotes=4))
-    subscribe_active(store, "ada@example.org")
-    subscribe_active(store, "bob@example.org")
+    load(store, make_record(day="2026-06-02", upvotes=4))
+    active_subscriber(store, "ada@example.org")
+    active_subscriber(store, "bob@example.org")
     result = {}
     runner = threading.Thread(target=lambda: result.update(
         report=svc.run_due(pw, digest_date=D("2026-06-03"), wait_seconds=20, policy=FAST)))
@@ -191,9 +192,9 @@ class Recorder:
 
 def test_with_a_dispatcher_the_ready_deliveries_are_handed_over_once_and_nothing_is_sent_here(store, settings,
                                                                                              smtp_server, pw):  # fmt: skip
-    load_papers(store, paper("2026-06-02", upvotes=4))
-    subscribe_active(store, "ada@example.org")
-    subscribe_active(store, "bob@example.org")
+    load(store, make_record(day="2026-06-02", upvotes=4))
+    active_subscriber(store, "ada@example.org")
+    active_subscriber(store, "bob@example.org")
     dispatcher = Recorder()
     report = svc.run_due(pw, digest_date=D("2026-06-03"), dispatcher=dispatcher, requeue_after_seconds=900)
     pks = [d.pk for d in digest_db.deliveries(store, D("2026-06-03"))]
@@ -206,8 +207,8 @@ def test_with_a_dispatcher_the_ready_deliveries_are_handed_over_once_and_nothing
 
 
 def test_a_permanent_refusal_is_recorded_and_not_retried(store, settings, smtp_server, pw):
-    load_papers(store, paper("2026-06-02"))
-    subscribe_active(store, "gone@example.org")
+    load(store, make_record(day="2026-06-02"))
+    active_subscriber(store, "gone@example.org")
     smtp_server.mailbox.refuse["gone@example.org"] = "550 No such user"
     report = svc.run_due(pw, digest_date=D("2026-06-03"), policy=FAST)
     assert report.outcomes["failed"] == 1
@@ -216,8 +217,8 @@ def test_a_permanent_refusal_is_recorded_and_not_retried(store, settings, smtp_s
 
 
 def test_preview_sends_nothing_and_logs_nothing(store, settings, smtp_server, client, pw):
-    load_papers(store, paper("2026-06-02", title="Preview me", upvotes=9))
-    subscribe_active(store, "ada@example.org")
+    load(store, make_record(day="2026-06-02", title="Preview me", upvotes=9))
+    active_subscriber(store, "ada@example.org")
     p = svc.preview(pw, email="ada@example.org", digest_date=D("2026-06-03"))
     assert "Preview me" in p.text and p.would_send
     page = client.get("/digest/preview?date=2026-06-03")

@@ -18,7 +18,8 @@ from paperwire.jobs.scheduler import DigestScheduler, start_scheduler
 from paperwire.services import digest as svc
 from paperwire.services.digest import SendPolicy
 from paperwire.store import digest as digest_db
-from tests.digest.conftest import D, load_papers, paper, subscribe_active
+from tests.digest.conftest import D
+from tests.factories import active_subscriber, load, make_record
 
 PAPERWIRE = Path(sys.executable).parent / "paperwire"
 FAST = SendPolicy(lease_seconds=2, backoff_base=0.2, backoff_cap=0.5, max_attempts=20)
@@ -46,10 +47,10 @@ def test_a_worker_killed_mid_run_and_restarted_sends_every_digest_exactly_once(s
                                                                                smtp_server, redis_ns, tmp_path):  # fmt: skip
     redis_url, namespace = redis_ns
     settings = settings_for(smtp_server, redis_url=redis_url)
-    load_papers(store, paper("2026-06-02", upvotes=3), paper("2026-06-02", upvotes=1))
+    load(store, make_record(day="2026-06-02", upvotes=3), make_record(day="2026-06-02", upvotes=1))
     emails = [f"reader{i:02d}@example.org" for i in range(24)]
     for address in emails:
-        subscribe_active(store, address)
+        active_subscriber(store, address)
     smtp_server.mailbox.rcpt_delay = 0.08  # ~10 messages a second, so the kill lands mid-run
     queue = open_queue(settings, namespace)
     try:
@@ -90,9 +91,9 @@ def test_a_worker_killed_mid_run_and_restarted_sends_every_digest_exactly_once(s
 def _due_now(store, emails):
     """Subscribers due right now (send hour 0 UTC) with yesterday's papers loaded."""
     yesterday = (datetime.now(timezone.utc) - timedelta(days=1)).date().isoformat()
-    load_papers(store, paper(yesterday, upvotes=2))
+    load(store, make_record(day=yesterday, upvotes=2))
     for address in emails:
-        subscribe_active(store, address, send_hour=0, empty_day="note")
+        active_subscriber(store, address, send_hour=0, empty_day="note")
 
 
 def test_two_schedulers_with_redis_fire_once_and_send_once(store, settings_for, smtp_server, redis_ns):

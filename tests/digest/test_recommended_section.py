@@ -5,19 +5,18 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from paperwire.services import accounts as acc
 from paperwire.services import digest as svc
 from paperwire.services.digest import SendPolicy
 from paperwire.store import accounts as accounts_db
 from paperwire.store import digest as digest_db
 from tests.recommend.conftest import ids_of, rate, topic_records
-from tests.digest.conftest import load_papers
+from tests.factories import PASSWORD, account, load
 
 FAST = SendPolicy(lease_seconds=5, backoff_base=0.2, backoff_cap=0.5, max_attempts=20)
 
 
 def _reader(store, email: str):
-    user = acc.sign_up(store, email, "correct horse battery", verified=True)
+    user = account(store, email, PASSWORD, verified=True)
     svc.subscribe_account(store, user)
     digest_db.update_prefs(store, digest_db.get_subscriber(store, email=email).pk, sections=("recommendations",))
     return accounts_db.get_user(store, user.pk)
@@ -28,7 +27,7 @@ def _text(message) -> str:
 
 
 def test_account_subscribers_get_their_recommendations_with_reasons_once(store, settings, smtp_server, pw):
-    load_papers(store, *topic_records())
+    load(store, *topic_records())
     user = _reader(store, "speech@example.org")
     rate(store, user, ids_of("speech", range(1, 9)))  # 2026-06-29 .. 06-22: before the digest window
     svc.run_due(pw, digest_date=date(2026, 7, 1), policy=FAST)  # window: 2026-06-30
@@ -50,7 +49,7 @@ def test_account_subscribers_get_their_recommendations_with_reasons_once(store, 
 
 
 def test_a_subscriber_with_no_signals_gets_no_recommendations_section(store, settings, smtp_server, pw):
-    load_papers(store, *topic_records())
+    load(store, *topic_records())
     _reader(store, "quiet@example.org")
     svc.run_due(pw, digest_date=date(2026, 7, 1), policy=FAST)
     assert [m for m in smtp_server.mailbox.to("quiet@example.org") if "List-Unsubscribe" in m] == []

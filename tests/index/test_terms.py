@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from paperwire.index import terms
-from paperwire.ingest import ingest_items
-from tests.factories import make_record
+from tests.factories import load, make_record
 
 
 def test_a_term_lands_in_the_column_the_vectorizer_gives_it():
@@ -29,16 +28,12 @@ def test_top_terms_prefers_a_bigram_over_the_words_inside_it():
     assert terms.top_terms(text, weights, k=2) == ["video diffusion", "generation"]
 
 
-def _ingest(store, *records):
-    assert ingest_items(store, list(records), source="file", target="t").failed == 0
-
-
 def test_the_cache_adds_new_papers_and_recomputes_changed_ones(store, tmp_path):
     path = tmp_path / "t.terms.npz"
-    _ingest(store, make_record(id="2601.00001", title="Speech separation"), make_record(id="2601.00002", title="Graph pooling"))
+    load(store, make_record(id="2601.00001", title="Speech separation"), make_record(id="2601.00002", title="Graph pooling"))
     first = terms.build(store, path)
     assert len(first) == 2 and path.exists()
-    _ingest(store, make_record(id="2601.00003", title="Video diffusion"),
+    load(store, make_record(id="2601.00003", title="Video diffusion"),
             make_record(id="2601.00001", title="Robot grasping", updated="2026-02-01"))  # a newer version
     second = terms.build(store, path)  # from the file: only the new and the changed paper are analysed
     assert len(second) == 3

@@ -166,11 +166,9 @@ def test_a_large_index_builds_its_file_in_the_background_and_stays_correct(store
 
     from paperwire.index import embeddings
     from paperwire.index.embedder import FakeEmbedder
-    from paperwire.ingest import ingest_items
-    from tests.factories import make_record
+    from tests.factories import ingest, make_record
 
-    ingest_items(store, [make_record(title=f"Paper about topic {n} and theme {n % 7}") for n in range(40)],
-                 source="file", target="t")  # fmt: skip
+    ingest(store, [make_record(title=f"Paper about topic {n} and theme {n % 7}") for n in range(40)])  # fmt: skip
     embedder = FakeEmbedder()
     embeddings.embed_missing(store, embedder, bundled=None)
     monkeypatch.setattr(vectors, "ANN_MIN", 10)
@@ -189,11 +187,9 @@ def test_a_large_index_builds_its_file_in_the_background_and_stays_correct(store
 def test_rebuild_writes_the_index_file_from_the_stored_vectors(store, tmp_path):
     from paperwire.index import embeddings
     from paperwire.index.embedder import FakeEmbedder
-    from paperwire.ingest import ingest_items
-    from tests.factories import make_record
+    from tests.factories import ingest, make_record
 
-    ingest_items(store, [make_record(title=f"Rebuilt paper {n} on theme {n % 5}") for n in range(60)],
-                 source="file", target="t")  # fmt: skip
+    ingest(store, [make_record(title=f"Rebuilt paper {n} on theme {n % 5}") for n in range(60)])  # fmt: skip
     embedder = FakeEmbedder()
     embeddings.embed_missing(store, embedder, bundled=None)
     path = tmp_path / "db.fake.ivf"
@@ -206,10 +202,9 @@ def test_rebuild_writes_the_index_file_from_the_stored_vectors(store, tmp_path):
 def _embedded_store(store, n: int, word: str = "topic"):
     from paperwire.index import embeddings
     from paperwire.index.embedder import FakeEmbedder
-    from paperwire.ingest import ingest_items
-    from tests.factories import make_record
+    from tests.factories import ingest, make_record
 
-    ingest_items(store, [make_record(title=f"Paper about {word} {i}") for i in range(n)], source="file", target="t")
+    ingest(store, [make_record(title=f"Paper about {word} {i}") for i in range(n)])
     embedder = FakeEmbedder()
     embeddings.embed_missing(store, embedder, bundled=None)
     return embedder

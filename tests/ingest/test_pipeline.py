@@ -6,47 +6,42 @@ import json
 
 import pytest
 
-from paperwire.ingest import ingest_items
 from paperwire.services.ingest import ingest_path
 from paperwire.sources.records import RecordProblem
 from paperwire.store import Organization
-from tests.factories import make_record
-
-
-def _ingest(store, records, **kw):
-    return ingest_items(store, records, source="file", target="test", **kw)
+from tests.factories import ingest, make_record
 
 
 def test_ingesting_the_same_records_twice_changes_nothing(store):
     records = [make_record() for _ in range(25)]
-    first = _ingest(store, records, batch_size=7)
+    first = ingest(store, records, batch_size=7)
     before = {p.id: p for p in store.latest_papers(100)}
-    second = _ingest(store, records, batch_size=7)
+    second = ingest(store, records, batch_size=7)
     assert (first.added, second.added, second.updated, second.unchanged) == (25, 0, 0, 25)
     assert {p.id: p for p in store.latest_papers(100)} == before
 
 
 def test_one_paper_per_arxiv_id_whatever_the_version(store):
-    _ingest(store, [make_record(id="2501.00001v1", title="Old title")])
-    report = _ingest(store, [make_record(id="https://arxiv.org/abs/2501.00001v3", title="New title")])
+    ingest(store, [make_record(id="2501.00001v1", title="Old title")])
+    report = ingest(store, [make_record(id="https://arxiv.org/abs/2501.00001v3", title="New title")])
     assert (report.added, report.updated) == (0, 1)
     assert store.get_paper("2501.00001").title == "New title"
     assert store.stats()["papers"] == 1
 
 
 def test_a_record_without_id_joins_the_paper_with_the_same_title_and_first_author(store):
-    _ingest(store, [make_record(id="2501.00002", title="Attention Is All You Need", authors=["Ashish Vaswani", "Noam Shazeer"])])
-    report = _ingest(store, [make_record(id=None, title="attention is all you need!", authors="ashish vaswani and N. Shazeer",
+    ingest(store, [make_record(id="2501.00002", title="Attention Is All You Need", authors=["Ashish Vaswani", "Noam Shazeer"])])
+    report = ingest(store, [make_record(id=None, title="attention is all you need!", authors="ashish vaswani and N. Shazeer",
                                          comment="NeurIPS 2017")])  # fmt: skip
     assert (report.added, report.updated) == (0, 1)
     assert store.get_paper("2501.00002").comment == "NeurIPS 2017"
 
 
 def test_a_record_without_id_and_no_match_gets_a_stable_derived_id(store):
-    report = _ingest(store, [make_record(id=None, title="A paper with no identifier")])
+    report = ingest(store, [make_record(id=None, title="A paper with no identifier")])
     paper = store.latest_papers(1)[0]
     assert report.added == 1 and paper.id.startswith("pw-")
-    again = _ingest(store, [make_record(id=None, title="A paper with no identifier")])
+    again = ingest(store, [make_record(id=None, title="A paper with no identifier")])
     assert again.unchanged == 1 and store.latest_papers(5)[0].id == paper.id
 
 
@@ -54,15 +49,15 @@ def test_arxiv_and_hugging_face_records_of_one_paper_become_one_record(store):
     arxiv = make_record(id="2401.00003", categories=["cs.CV"], source="file")
     hf = make_record(id="2401.00003", title=arxiv.title, authors=arxiv.authors, categories=None, source="hf", upvotes=87,
                      organization={"name": "nvidia", "fullname": "NVIDIA"}, published="2024-01-04T12:00:00Z")  # fmt: skip
-    _ingest(store, [arxiv])
-    _ingest(store, [hf])
+    ingest(store, [arxiv])
+    ingest(store, [hf])
     paper = store.get_paper("2401.00003")
     assert (paper.upvotes, paper.organization, paper.categories) == (87, Organization("nvidia", "NVIDIA"), ("cs.CV",))
     assert store.stats()["papers"] == 1
 
 
 def test_duplicate_ids_inside_one_input_keep_the_first_and_report_the_second(store):
-    report = _ingest(store, [make_record(id="2401.00004", origin="f.jsonl:1", title="First"),
+    report = ingest(store, [make_record(id="2401.00004", origin="f.jsonl:1", title="First"),
                              make_record(id="2401.00004v2", origin="f.jsonl:9", title="Second")])  # fmt: skip
     assert (report.added, report.failed) == (1, 1)
     assert str(report.problems[0]) == "f.jsonl:9: field 'id': duplicate id 2401.00004 in this input (first at f.jsonl:1)"
@@ -77,7 +72,7 @@ def test_bad_records_are_reported_and_good_ones_kept(store):
         make_record(origin="f.jsonl:4", published="yesterday-ish"),
         make_record(id="2401.00006"),
     ]
-    report = _ingest(store, items)
+    report = ingest(store, items)
     assert (report.seen, report.added, report.failed) == (5, 2, 3)
     assert [p.origin for p in report.problems] == ["f.jsonl:2", "f.jsonl:3", "f.jsonl:4"]
     run = store.runs(limit=1)[0]
@@ -129,7 +124,7 @@ def test_the_shared_hugging_face_papers_keep_their_upvotes(store, shared_data):
 @pytest.mark.parametrize("batch_size", [1, 1000])
 def test_batch_size_does_not_change_the_result(sqlite_store, batch_size):
     records = [make_record(id=f"2403.{i:05d}") for i in range(1, 12)] + [make_record(id="2403.00003", upvotes=5)]
-    report = _ingest(sqlite_store, records, batch_size=batch_size)
+    report = ingest(sqlite_store, records, batch_size=batch_size)
     assert (report.added, report.failed) == (11, 1)
 
 

@@ -11,13 +11,8 @@ from dataclasses import replace
 import pytest
 
 import paperwire.ingest.pipeline as pipeline
-from paperwire.ingest import ingest_items
 from paperwire.store import Store
-from tests.factories import make_record
-
-
-def _ingest(store, records, **kw):
-    return ingest_items(store, records, source="file", target="test", **kw)
+from tests.factories import ingest, make_record
 
 
 def _snapshot(store):
@@ -35,7 +30,7 @@ def test_a_record_the_database_refuses_costs_only_that_record(store, monkeypatch
 
     monkeypatch.setattr(pipeline, "normalize", sneak_past_validation)
     records = [make_record(origin=f"f.jsonl:{n}") for n in range(1, 6)]
-    report = _ingest(store, records)
+    report = ingest(store, records)
     assert (report.added, report.failed) == (4, 1)
     assert str(report.problems[0]).startswith("f.jsonl:3: the database refused this record")
     assert store.stats()["papers"] == 4
@@ -48,7 +43,7 @@ def test_a_failing_source_stops_its_helper_thread_and_marks_the_run_failed(store
         raise RuntimeError("the network went away")
 
     with pytest.raises(RuntimeError, match="network went away"):
-        _ingest(store, items(), batch_size=2)
+        ingest(store, items(), batch_size=2)
     assert not [t for t in threading.enumerate() if t.name == "ingest-prepare"]
     run = store.runs(limit=1)[0]
     assert run.status == "failed" and run.added == 4  # the batches before the failure are kept
@@ -58,25 +53,25 @@ def test_a_failing_source_stops_its_helper_thread_and_marks_the_run_failed(store
 def test_a_paper_first_seen_without_an_id_takes_its_arxiv_id_later(store, batch_size):
     bare = make_record(id=None, title="Graph Transformers at Scale", authors=["Ada Lovelace"], comment="preprint")
     arxiv = make_record(id="2502.00042", title="Graph transformers at scale", authors=["Ada Lovelace"], comment=None)
-    _ingest(store, [bare, arxiv], batch_size=batch_size)
+    ingest(store, [bare, arxiv], batch_size=batch_size)
     papers = _snapshot(store)
     assert list(papers) == ["2502.00042"]
     assert papers["2502.00042"].comment == "preprint"
 
 
 def test_an_older_version_does_not_roll_back_a_newer_abstract(store):
-    _ingest(store, [make_record(id="2502.00043", summary="v2 abstract", updated="2026-03-01")])
-    report = _ingest(store, [make_record(id="2502.00043", summary="v1 abstract", updated="2026-01-01", comment="10 pages")])
+    ingest(store, [make_record(id="2502.00043", summary="v2 abstract", updated="2026-03-01")])
+    report = ingest(store, [make_record(id="2502.00043", summary="v1 abstract", updated="2026-01-01", comment="10 pages")])
     paper = store.get_paper("2502.00043")
     assert (paper.summary, paper.comment) == ("v2 abstract", "10 pages")  # gaps are still filled
     assert report.updated == 1
 
 
 def test_reingesting_with_another_organisation_display_name_changes_nothing(store):
-    _ingest(store, [make_record(id="2502.00044", organization={"name": "acme", "fullname": "ACME Research"})])
+    ingest(store, [make_record(id="2502.00044", organization={"name": "acme", "fullname": "ACME Research"})])
     records = [make_record(id="2502.00045", organization="acme")]
-    _ingest(store, records)
-    again = _ingest(store, records)
+    ingest(store, records)
+    again = ingest(store, records)
     assert (again.updated, again.unchanged) == (0, 1)
 
 
@@ -89,7 +84,7 @@ def test_batch_size_does_not_change_the_stored_result(new_db_url):
     snapshots = []
     for batch_size in (1, 2, 1000):
         store = Store.open(new_db_url(), upgrade=True)
-        report = _ingest(store, records, batch_size=batch_size)
+        report = ingest(store, records, batch_size=batch_size)
         assert report.failed == 1  # the duplicate 2503.00002
         snapshots.append(_snapshot(store))
         store.close()

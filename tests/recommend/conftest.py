@@ -7,10 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from paperwire.ingest import ingest_items
-from paperwire.services import accounts as acc
 from paperwire.store import accounts as db
-from tests.factories import make_record
+from tests.factories import PASSWORD, account, load, make_record
 
 TOPICS = {
     "video": ["video diffusion", "temporal consistency", "frame interpolation", "text-to-video generation",
@@ -53,8 +51,7 @@ def topic_of(paper_id: str) -> str:
 
 @pytest.fixture
 def corpus(store):
-    report = ingest_items(store, topic_records(), source="file", target="topics")
-    assert report.failed == 0
+    load(store, *topic_records(), target="topics")
     return store
 
 
@@ -66,9 +63,7 @@ def make_user(corpus):
         """A reader; with ``password`` a real signed-up account (argon2 hashing is slow on purpose)."""
         n = next(count)
         email = f"{name or 'reader'}{n}@example.org"
-        if password:
-            return acc.sign_up(corpus, email, "correct horse battery")
-        return db.create_user(corpus, email, None)
+        return account(corpus, email, PASSWORD if password else None)
 
     return make
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from paperwire.services import accounts as acc
-from paperwire.services import collections as coll_svc
 from paperwire.services import community
 from paperwire.services import recommend as rec
+from tests.factories import PASSWORD, collection
 from tests.recommend.conftest import ids_of, rate, topic_of
 
 
@@ -33,8 +33,7 @@ def test_rated_saved_and_upvoted_papers_are_not_recommended_again(corpus, make_u
     user = make_user()
     liked = ids_of("graphs", range(0, 6))
     rate(corpus, user, liked)
-    coll = coll_svc.create(corpus, user, "reading")
-    coll_svc.add_paper(corpus, coll, ids_of("graphs", [6])[0])
+    collection(corpus, user, "reading", ids_of("graphs", [6])[0])
     community.vote(corpus, user, ids_of("graphs", [7])[0], True)
     found = rec.recommend(pw, user, limit=50, days=10)
     shown = {r.paper.id for r in found.items}
@@ -44,9 +43,7 @@ def test_rated_saved_and_upvoted_papers_are_not_recommended_again(corpus, make_u
 
 def test_saved_papers_alone_are_positive_signals(corpus, make_user, pw):
     user = make_user()
-    coll = coll_svc.create(corpus, user, "robots")
-    for pid in ids_of("robots", range(0, 6)):
-        coll_svc.add_paper(corpus, coll, pid)
+    collection(corpus, user, "robots", *ids_of("robots", range(0, 6)))
     found = rec.recommend(pw, user, limit=5, days=10)
     assert topics(found)[:3] == ["robots"] * 3
 
@@ -142,7 +139,7 @@ def test_deleting_an_account_removes_its_ratings_from_the_co_saves(corpus, make_
     rec.forget_user(pw, -1)
     assert rec.recommend(pw, user, limit=10, days=10).collaborative
     for other in others:
-        acc.delete_account(pw, other, "correct horse battery")
+        acc.delete_account(pw, other, PASSWORD)
     found = rec.recommend(pw, user, limit=10, days=10)
     assert not found.collaborative
     assert all(not r.reason.startswith("Readers of") for r in found.items)
@@ -151,7 +148,7 @@ def test_deleting_an_account_removes_its_ratings_from_the_co_saves(corpus, make_
 def test_deleting_an_account_deletes_its_interests_and_ratings(corpus, make_user, pw):
     user = make_user(password=True)
     rec.set_interests(corpus, user, "robots", "2606.40001")
-    acc.delete_account(pw, user, "correct horse battery")
+    acc.delete_account(pw, user, PASSWORD)
     assert rec.profile(corpus, user.pk).empty
 
 

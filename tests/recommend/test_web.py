@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import re
 
-from paperwire.services import accounts as svc
 from paperwire.services import recommend as rec
 from paperwire.store import accounts as db
-from tests.accounts.conftest import csrf, post, signup
+from tests.browsing import csrf, post, signup
+from tests.factories import api_token, bearer, paper
 from tests.recommend.conftest import ids_of, rate, topic_of
 
 
-def bearer(store, email: str) -> dict:
-    user = db.user_by_email(store, email)
-    return {"Authorization": f"Bearer {svc.create_token(store, user, 'test').secret}"}
+def api_headers(store, email: str) -> dict:
+    """The headers of a new API token of the account of ``email``."""
+    return bearer(api_token(store, db.user_by_email(store, email)))
 
 
 def test_for_you_asks_a_signed_out_visitor_to_log_in(client, corpus):
@@ -56,19 +56,19 @@ def test_for_you_page_filters_by_category(client, corpus):
 def test_the_api_lists_recommendations_with_reasons_in_the_papers_shape(client, corpus):
     signup(client, "api@example.org")
     rate(corpus, db.user_by_email(corpus, "api@example.org"), ids_of("graphs", range(0, 6)))
-    body = client.get("/api/me/recommendations?days=10&limit=5", headers=bearer(corpus, "api@example.org")).json()
+    body = client.get("/api/me/recommendations?days=10&limit=5", headers=api_headers(corpus, "api@example.org")).json()
     assert body["model"] == "linear" and len(body["recommendations"]) == 5
     first = body["recommendations"][0]
     assert set(first) == {"paper", "reason", "score"} and first["reason"]
     assert {"id", "title", "summary", "authors", "publishedAt", "upvotes"} <= set(first["paper"])
     assert topic_of(first["paper"]["id"]) == "graphs"
-    since = client.get("/api/me/recommendations?since=2026-06-30&limit=50", headers=bearer(corpus, "api@example.org")).json()
+    since = client.get("/api/me/recommendations?since=2026-06-30&limit=50", headers=api_headers(corpus, "api@example.org")).json()
     assert since["since"] == "2026-06-30" and all(r["paper"]["publishedAt"] >= "2026-06-30" for r in since["recommendations"])
 
 
 def test_the_api_refuses_bad_parameters_with_json_400(client, corpus):
     signup(client, "bad@example.org")
-    auth = bearer(corpus, "bad@example.org")
+    auth = api_headers(corpus, "bad@example.org")
     for query in ("since=yesterday", "limit=0", "limit=101", "days=0", "since=2026-06-02&until=2026-06-01",
                   "category=%22%3B--", "offset=-1"):  # fmt: skip
         response = client.get(f"/api/me/recommendations?{query}", headers=auth)
@@ -83,15 +83,15 @@ def test_the_api_needs_a_token_and_each_user_sees_only_their_own_list(client, co
     signup(other, "two@example.org")
     rate(corpus, db.user_by_email(corpus, "one@example.org"), ids_of("video", range(0, 6)))
     rate(corpus, db.user_by_email(corpus, "two@example.org"), ids_of("robots", range(0, 6)))
-    one = client.get("/api/me/recommendations?days=10&limit=3", headers=bearer(corpus, "one@example.org")).json()
-    two = client.get("/api/me/recommendations?days=10&limit=3", headers=bearer(corpus, "two@example.org")).json()
+    one = client.get("/api/me/recommendations?days=10&limit=3", headers=api_headers(corpus, "one@example.org")).json()
+    two = client.get("/api/me/recommendations?days=10&limit=3", headers=api_headers(corpus, "two@example.org")).json()
     assert {topic_of(r["paper"]["id"]) for r in one["recommendations"]} == {"video"}
     assert {topic_of(r["paper"]["id"]) for r in two["recommendations"]} == {"robots"}
 
 
 def test_interests_through_the_api_start_the_cold_start_model(client, corpus):
     signup(client, "cold@example.org")
-    auth = bearer(corpus, "cold@example.org")
+    auth = api_headers(corpus, "cold@example.org")
     empty = client.get("/api/me/recommendations", headers=auth).json()
     assert empty["model"] == "none" and empty["recommendations"] == []
     saved = client.put("/api/me/interests", json={"interests": "legged locomotion", "papers": ["2606.40002", "nope"]},
@@ -114,8 +114,6 @@ def test_interests_form_without_csrf_is_refused(client, corpus):
 
 
 def test_a_reason_quoting_a_paper_title_shows_it_as_text(client, corpus, new_client, pw):
-    from tests.accounts.conftest import paper
-
     xss = paper(corpus, id="2606.90001", title='<script>alert("x")</script> speech separation',
                 summary="Speech separation with noisy audio.", published="2026-06-25")  # fmt: skip
     b = ids_of("graphs", [3])[0]

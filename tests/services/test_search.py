@@ -6,16 +6,9 @@ import pytest
 
 from paperwire.index import embeddings
 from paperwire.index.embedder import FakeEmbedder
-from paperwire.ingest import ingest_items
 from paperwire.rank.query import QueryError, make_filters
 from paperwire.services import search as svc
-from tests.factories import make_record
-
-
-def load(store, *records):
-    report = ingest_items(store, list(records), source="file", target="t")
-    assert report.failed == 0, report.problems
-    return records
+from tests.factories import fake_embeddings, load, make_record
 
 
 def ids(result) -> list[str]:
@@ -115,9 +108,7 @@ def test_an_unknown_filter_value_raises_only_when_strict(corpus, pw):
 # -- with embeddings (the fake embedder) ---------------------------------------------------------------
 @pytest.fixture
 def embedded(corpus, pw):
-    embedder = FakeEmbedder()
-    pw.use_embedder(embedder)
-    embeddings.embed_missing(corpus, embedder, bundled=None)
+    fake_embeddings(pw)
     return corpus
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from paperwire.ingest import ingest_items
 from paperwire.rank.query import parse
 from paperwire.store import search_queries as sq
-from tests.factories import make_record
+from tests.factories import load, make_record
 
 
 @pytest.fixture(autouse=True)
@@ -15,11 +14,6 @@ def fresh_stats():
     sq.clear_stats()
     yield
     sq.clear_stats()
-
-
-def load(store, *records):
-    report = ingest_items(store, list(records), source="file", target="t")
-    assert report.failed == 0, report.problems
 
 
 def ranked_ids(store, text, limit=10):

@@ -11,10 +11,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from paperwire.ingest import ingest_items
 from paperwire.settings import Settings
 from paperwire.web.app import create_app
-from tests.factories import make_record
+from tests.factories import ingest, make_record
 from tests.conftest import free_port
 
 
@@ -26,10 +25,9 @@ def client(pw):
 
 
 def _three_papers(store):
-    ingest_items(store, [make_record(title="Older paper", published="2026-01-01"),
-                         make_record(title="Earlier that day", published="2026-02-01T08:00:00Z"),
-                         make_record(title="Newer paper", published="2026-02-01T12:00:00Z", upvotes=9)],
-                 source="file", target="t")  # fmt: skip
+    ingest(store, [make_record(title="Older paper", published="2026-01-01"),
+                   make_record(title="Earlier that day", published="2026-02-01T08:00:00Z"),
+                   make_record(title="Newer paper", published="2026-02-01T12:00:00Z", upvotes=9)])  # fmt: skip
 
 
 def test_home_opens_on_the_newest_day_of_daily_papers_the_upvoted_ones(client, store):
@@ -53,7 +51,7 @@ def test_an_empty_database_says_how_to_load_papers(client):
 
 
 def test_a_paper_page_shows_abstract_and_links(client, store):
-    ingest_items(store, [make_record(id="2501.01234v2", summary="We prove $P \\neq NP$ & more.")], source="file", target="t")
+    ingest(store, [make_record(id="2501.01234v2", summary="We prove $P \\neq NP$ & more.")])
     page = client.get("/papers/2501.01234")
     assert page.status_code == 200
     assert "We prove $P \\neq NP$ &amp; more." in page.text
@@ -67,8 +65,7 @@ def test_an_unknown_paper_is_a_404_with_a_json_body(client):
 
 
 def test_markup_in_titles_and_authors_is_shown_as_text(client, store):
-    ingest_items(store, [make_record(title="<script>alert(1)</script> attacks", authors=["<img src=x onerror=alert(2)>"])],
-                 source="file", target="t")  # fmt: skip
+    ingest(store, [make_record(title="<script>alert(1)</script> attacks", authors=["<img src=x onerror=alert(2)>"])])  # fmt: skip
     page = client.get("/").text
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<img src=x" not in page
@@ -104,16 +101,15 @@ def test_odd_paper_ids_are_not_found_never_a_server_error(client, odd):
 
 
 def test_a_versioned_or_wrapped_arxiv_id_finds_the_paper(client, store):
-    ingest_items(store, [make_record(id="2501.04321")], source="file", target="t")
+    ingest(store, [make_record(id="2501.04321")])
     assert client.get("/papers/2501.04321v2").status_code == 200
     assert client.get("/papers/arXiv:2501.04321").status_code == 200
 
 
 def test_a_paper_page_lists_related_papers(client, store):
-    ingest_items(store, [make_record(id="2501.05551", title="Sparse attention for long video transformers"),
-                         make_record(id="2501.05552", title="Long video transformers with sparse attention"),
-                         make_record(id="2501.05553", title="Protein folding with lattice models")],
-                 source="file", target="t")  # fmt: skip
+    ingest(store, [make_record(id="2501.05551", title="Sparse attention for long video transformers"),
+                   make_record(id="2501.05552", title="Long video transformers with sparse attention"),
+                   make_record(id="2501.05553", title="Protein folding with lattice models")])  # fmt: skip
     page = client.get("/papers/2501.05551").text
     assert "Related papers" in page
     assert 'href="/papers/2501.05552"' in page

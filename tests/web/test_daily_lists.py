@@ -6,10 +6,10 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from paperwire.ingest import ingest_items
 from paperwire.store import harvests
 from paperwire.web.app import create_app
-from tests.factories import make_record
+from tests.browsing import titles
+from tests.factories import load, make_record
 
 HTML = {"Accept": "text/html"}
 
@@ -18,15 +18,6 @@ HTML = {"Accept": "text/html"}
 def client(pw):
     with TestClient(create_app(pw=pw), headers=HTML) as c:
         yield c
-
-
-def load(store, *records, source="file"):
-    report = ingest_items(store, list(records), source=source, target="t")
-    assert report.failed == 0, report
-
-
-def titles(html: str) -> list[str]:
-    return re.findall(r'<h2 class="title"><a class="math" href="[^"]*">([^<]*)</a>', html)
 
 
 def harvested(title: str, datestamp: str, primary: str = "cs.CL", **fields):

@@ -9,10 +9,9 @@ import feedparser
 import pytest
 from fastapi.testclient import TestClient
 
-from paperwire.ingest import ingest_items
 from paperwire.settings import Settings
 from paperwire.web.app import create_app
-from tests.factories import make_record
+from tests.factories import ingest, make_record
 
 BASE_URL = "https://papers.example.org"
 FORMATS = ["atom", "rss"]
@@ -34,7 +33,7 @@ def client(pw):
 
 @pytest.fixture
 def loaded(client, store):
-    ingest_items(store, [
+    ingest(store, [
         make_record(id="2401.00001", title="Older day paper", published="2024-01-08T10:00:00", categories=["cs.CL"],
                     authors=["Alan Turing"]),
         make_record(id="2401.00002", title="Quiet paper", published="2024-01-09T12:00:00", upvotes=1,
@@ -43,7 +42,7 @@ def loaded(client, store):
                     categories=["cs.CV"], authors=["José García-López", "Ada Lovelace"]),
         make_record(id="hep-th/9901001", title="Strings", published="1999-01-05", categories=["hep-th"],
                     authors=["Ada Lovelace"]),
-    ], source="file", target="feeds")  # fmt: skip
+    ], target="feeds")  # fmt: skip
     return client
 
 
@@ -129,8 +128,8 @@ def test_a_category_without_papers_is_a_404(loaded):
 
 
 def test_a_category_feed_holds_the_newest_50_papers(client, store):
-    ingest_items(store, [make_record(id=f"2402.{n:05d}", published=f"2024-02-{1 + n // 3:02d}T{n % 3:02d}:00:00",
-                                     categories=["math.CO"]) for n in range(55)], source="file", target="feeds")  # fmt: skip
+    ingest(store, [make_record(id=f"2402.{n:05d}", published=f"2024-02-{1 + n // 3:02d}T{n % 3:02d}:00:00",
+                               categories=["math.CO"]) for n in range(55)], target="feeds")  # fmt: skip
     ids = _ids(_parse(client, "/feeds/category/math.CO.atom"))
     assert ids == [f"2402.{n:05d}" for n in range(54, 4, -1)]
 
@@ -182,8 +181,8 @@ def test_a_search_feed_needs_a_query(loaded):
 
 @pytest.fixture
 def evil(client, store):
-    ingest_items(store, [make_record(id="2401.06666", title=EVIL_TITLE, summary=EVIL_SUMMARY, published="2024-01-09",
-                                     authors=["<b>Mallory</b>"])], source="file", target="feeds")  # fmt: skip
+    ingest(store, [make_record(id="2401.06666", title=EVIL_TITLE, summary=EVIL_SUMMARY, published="2024-01-09",
+                               authors=["<b>Mallory</b>"])], target="feeds")  # fmt: skip
     return client
 
 

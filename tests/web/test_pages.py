@@ -4,19 +4,15 @@ text never executed, local assets only, and a pinned query count for the feed.""
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 
-from paperwire.ingest import ingest_items
 from paperwire.settings import Settings
 from paperwire.web.app import create_app
 from paperwire.web.pages import PageCache
-from tests.factories import make_record
-
-HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}  # what a browser sends
+from tests.browsing import HTML, titles
+from tests.factories import load, make_record
 
 
 @pytest.fixture
@@ -24,31 +20,6 @@ def client(pw):
     app = create_app(pw=pw)
     with TestClient(app, headers=HTML) as c:
         yield c
-
-
-def load(store, *records):
-    report = ingest_items(store, list(records), source="file", target="t")
-    assert report.failed == 0, report
-    return records
-
-
-def titles(html: str) -> list[str]:
-    """Card titles in page order."""
-    return re.findall(r'<h2 class="title"><a class="math" href="[^"]*">([^<]*)</a>', html)
-
-
-@contextmanager
-def count_queries(store):
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(store.engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(store.engine, "before_cursor_execute", before)
 
 
 # -- the dated feed -----------------------------------------------------------------------------------
@@ -177,27 +148,27 @@ def test_show_more_returns_only_the_next_cards_for_htmx(client, store):
     assert 'hx-get="/day/2026-01-14?page=2&amp;fragment=cards"' in client.get("/").text
 
 
-def test_the_feed_page_runs_a_fixed_number_of_queries(client, store):
+def test_the_feed_page_runs_a_fixed_number_of_queries(client, store, count_queries):
     """The Store loads a page's authors and categories in one query each: no N+1."""
     load(store, *[make_record(published="2026-01-14", authors=[f"Author {i}", "Ada Lovelace"],
                               organization={"name": f"org{i}", "fullname": f"Org {i}"}) for i in range(40)])  # fmt: skip
     client.app.state.page_cache = PageCache(lambda: None)  # count the work of rendering, not the cache
     client.get("/")  # warm up: connections, first-use queries
-    with count_queries(store) as statements:
+    with count_queries() as statements:
         assert client.get("/").status_code == 200
     # the newest day of each list, the day's (id, upvotes, published) rows, the nearest days before
     # and after, the page's papers with their authors and categories, the day's categories with
     # counts, the freshness notice (harvest states, corpus span) and the page's user-vote counts
     assert len(statements) == 12, "\n".join(statements)
-    with count_queries(store) as statements:
+    with count_queries() as statements:
         assert client.get("/day/2026-01-14?page=2").status_code == 200
     assert len(statements) == 10, "\n".join(statements)  # the day is given
 
 
-def test_pages_are_served_from_the_cache_until_the_data_changes(client, store):
+def test_pages_are_served_from_the_cache_until_the_data_changes(client, store, count_queries):
     load(store, make_record(title="First day", published="2026-01-12"))
     assert titles(client.get("/").text) == ["First day"]
-    with count_queries(store) as statements:
+    with count_queries() as statements:
         assert titles(client.get("/").text) == ["First day"]
     if store.dialect == "sqlite":  # PostgreSQL's version (the WAL position) moves with any write in the cluster
         assert statements == []

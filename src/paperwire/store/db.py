@@ -55,7 +55,8 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def migrate(engine: Engine) -> tuple[str | None, str]:
-    """Upgrade the database to the newest migration, each migration in its transaction.
+    """Upgrade the database to the newest migration. Every pending migration runs on one connection
+    inside one transaction (``engine.begin()``), committed once at the end.
 
     Returns (revision before, revision after)."""
     before = current_revision(engine)

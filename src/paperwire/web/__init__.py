@@ -1,0 +1,5 @@
+"""The website: ``app`` (``create_app``, shared by ``paperwire serve``, the tests and the benchmarks,
+mounting the web routers and the JSON APIs of :mod:`paperwire.api`), the HTML pages and forms (the
+dated feed, search, papers, authors, accounts, recommendations, the digest) rendered with Jinja2
+templates, and the RSS/Atom feeds (``feeds``). Routes read parameters, call services and render; they
+hold no business logic."""

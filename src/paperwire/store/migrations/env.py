@@ -1,4 +1,6 @@
-"""Alembic environment: runs on the connection paperwire hands over (see store/migrate.py)."""
+"""Alembic environment: runs on the connection paperwire hands over (``store/db.py``: ``migrate``
+opens it, inside one transaction, and passes it in ``config.attributes["connection"]``); SQLite gets
+batch mode so ALTER TABLE works there."""
 from alembic import context
 
 from paperwire.store.schema import metadata
