@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from paperwire.context import Paperwire  # noqa: E402
-from paperwire.index import embeddings as stored  # noqa: E402
+from paperwire.store import embeddings as stored  # noqa: E402
 from paperwire.index.embedder import OnnxEmbedder, paper_text, text_hash  # noqa: E402
 from paperwire.ingest import ingest_items  # noqa: E402
 from paperwire.services import search as svc  # noqa: E402
@@ -86,9 +86,8 @@ def main() -> int:
         np.save(cache, matrix)
     with store.engine.connect() as conn:
         pk_of = sq.pks_of(conn, order)
-    with store.transaction() as conn:
-        stored.write(conn, embedder.name, [(pk_of[i], text_hash(papers[i].title, papers[i].summary), v)
-                                           for i, v in zip(order, matrix)])  # fmt: skip
+    stored.write(store, embedder.name, [(pk_of[i], text_hash(papers[i].title, papers[i].summary), v)
+                                        for i, v in zip(order, matrix)])  # fmt: skip
     pw = Paperwire(Settings(database_url=str(store.engine.url), data_dir=cache.parent), store, embedder=embedder)
 
     from sklearn.feature_extraction.text import TfidfVectorizer

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from paperwire.context import Paperwire  # noqa: E402
-from paperwire.index import embeddings as stored  # noqa: E402
+from paperwire.store import embeddings as stored  # noqa: E402
 from paperwire.index.embedder import OnnxEmbedder, paper_text  # noqa: E402
 from paperwire.ingest import ingest_items  # noqa: E402
 from paperwire.rank import fusion  # noqa: E402
@@ -152,9 +152,8 @@ def main() -> int:
         pk_of = sq.pks_of(conn, [f"scifact-{d['_id']}" for d in docs])
     from paperwire.index.embedder import text_hash
 
-    with store.transaction() as conn:
-        stored.write(conn, embedder.name, [(pk_of[f"scifact-{d['_id']}"], text_hash(doc_title(d), d["text"]), v)
-                                           for d, v in zip(docs, matrix)])  # fmt: skip
+    stored.write(store, embedder.name, [(pk_of[f"scifact-{d['_id']}"], text_hash(doc_title(d), d["text"]), v)
+                                        for d, v in zip(docs, matrix)])  # fmt: skip
     pw = Paperwire(Settings(database_url=str(store.engine.url), data_dir=tmp), store, embedder=embedder)
     index = pw.vectors.get(embedder.name)
     with store.engine.connect() as conn:

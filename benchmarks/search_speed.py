@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
 from paperwire.index import embeddings as stored  # noqa: E402
+from paperwire.store import embeddings as stored_rows  # noqa: E402
 from paperwire.index.embedder import MINILM, paper_text, text_hash  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / ".cache"
@@ -144,7 +145,7 @@ def corpus(n: int, records: list[dict], real: np.ndarray, by_cat: dict) -> Path:
         with store.transaction() as conn:
             conn.execute(insert(t.paper_embeddings), [
                 {"paper_pk": pk, "model": MINILM, "dim": 384, "text_hash": text_hash(title, summary),
-                 "vector": stored.to_blob(vec), "embedded_at": now}
+                 "vector": stored_rows.to_blob(vec), "embedded_at": now}
                 for (pk, title, summary, _), vec in zip(rows[start : start + 20_000], matrix[start : start + 20_000])
             ])  # fmt: skip
     print(f"  corpus {n:,}: {len(rows):,} vectors stored in {time.monotonic() - started:.0f} s", flush=True)
@@ -227,8 +228,7 @@ def measure(n_path: Path, queries: list[str], qvecs: np.ndarray, embedder, rebui
     ann_file = n_path.with_suffix(f".{MINILM}.ivf")
     row: dict = {}
     started = time.monotonic()
-    with store.engine.connect() as conn:
-        pks, matrix = stored.load(conn, MINILM)
+    pks, matrix = stored_rows.load(store, MINILM)
     row["n"], row["load_s"] = len(pks), time.monotonic() - started
     exact = VectorIndex(MINILM, pks, matrix)
     gc.collect()

@@ -10,6 +10,7 @@ import pytest
 from paperwire.ingest import ingest_items
 from paperwire.services import accounts as acc
 from paperwire.store import accounts as db
+from paperwire.store.ids import pks_of
 from tests.factories import make_record
 
 TOPICS = {
@@ -74,7 +75,7 @@ def make_user(corpus):
 
 
 def rate(store, user, paper_ids, value: int = 1) -> None:
-    pks = db.paper_pks(store, list(paper_ids))
+    pks = pks_of(store, list(paper_ids))
     for pid in paper_ids:
         db.set_rating(store, user.pk, pks[pid], value)
 

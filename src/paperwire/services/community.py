@@ -19,6 +19,7 @@ from paperwire.services.errors import AccountError
 from paperwire.store import Paper, Store
 from paperwire.store import accounts as db
 from paperwire.store.accounts import Collection, Comment, User
+from paperwire.store.ids import pk_of
 
 FOLLOW_KINDS = {"author": "Author", "org": "Organisation", "category": "Category", "query": "Search"}
 MAX_FOLLOWS = 500
@@ -31,7 +32,7 @@ class NotFound(LookupError):
 
 
 def _pk(store: Store, paper_id: str) -> int:
-    pk = db.paper_pk(store, paper_id) if paper_id and len(paper_id) <= 200 and paper_id.isprintable() else None
+    pk = pk_of(store, paper_id) if paper_id and len(paper_id) <= 200 and paper_id.isprintable() else None
     if pk is None:
         raise NotFound(f"no paper with id {paper_id[:100]}")
     return pk

@@ -165,21 +165,6 @@ def delete_sessions(store: Store, user_pk: int, *, keep: str | None = None) -> N
         conn.execute(query)
 
 
-# -- papers by id -----------------------------------------------------------------------------------------
-def paper_pks(store: Store, ids: Iterable[str]) -> dict[str, int]:
-    ids = sorted(set(ids))
-    out: dict[str, int] = {}
-    with store.engine.connect() as conn:
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
-            out.update(conn.execute(select(t.papers.c.id, t.papers.c.pk).where(t.papers.c.id.in_(chunk))).all())
-    return out
-
-
-def paper_pk(store: Store, paper_id: str) -> int | None:
-    return paper_pks(store, [paper_id]).get(paper_id)
-
-
 def claim_submission(store: Store, paper_pk: int, submitter: str) -> bool:
     """Record who submitted a paper and when, unless someone already did (one conditional UPDATE, so
     two concurrent submissions cannot both win)."""

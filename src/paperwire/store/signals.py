@@ -84,11 +84,6 @@ def candidate_pks(store: Store, since: datetime | None, until: datetime | None, 
         return np.array(sorted(conn.execute(query).scalars()), dtype=np.int64)
 
 
-def newest_published(store: Store) -> datetime | None:
-    with store.engine.connect() as conn:
-        return conn.execute(select(func.max(p.published))).scalar()
-
-
 def papers_by_pk(store: Store, pks: list[int]) -> dict[int, object]:
     """Full papers (``Paper``) by pk, for the pks that exist."""
     pks = [int(x) for x in pks]
@@ -98,12 +93,3 @@ def papers_by_pk(store: Store, pks: list[int]) -> dict[int, object]:
         ids = dict(conn.execute(select(p.pk, p.id).where(p.pk.in_(pks))).all())
         loaded = store.load_papers(conn, ids.values())
     return {pk: loaded[pid] for pk, pid in ids.items() if pid in loaded}
-
-
-def texts_by_pk(store: Store, pks: list[int]) -> dict[int, tuple[str, str]]:
-    """(title, summary) by pk."""
-    if not pks:
-        return {}
-    with store.engine.connect() as conn:
-        return {pk: (title, summary) for pk, title, summary in
-                conn.execute(select(p.pk, p.title, p.summary).where(p.pk.in_([int(x) for x in pks])))}  # fmt: skip

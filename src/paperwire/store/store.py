@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -73,6 +74,7 @@ class Store:
         self.engine = engine
         self.dialect = engine.dialect.name
         self._ph = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+        self._reading: ContextVar[Connection | None] = ContextVar(f"paperwire-store-{id(self)}", default=None)
 
     # -- lifecycle ------------------------------------------------------------------------------
     @classmethod
@@ -92,6 +94,30 @@ class Store:
     def transaction(self) -> Iterator[Connection]:
         with self.engine.begin() as conn:
             yield conn
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A connection for reads: the one of the enclosing :meth:`reading` block, else a new one."""
+        conn = self._reading.get()
+        if conn is not None:
+            yield conn
+            return
+        with self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """Run the store functions called inside on one connection (one snapshot, one pool checkout):
+        a search's several queries. Writes (:meth:`transaction`) still take their own connection."""
+        if self._reading.get() is not None:
+            yield self._reading.get()
+            return
+        with self.engine.connect() as conn:
+            token = self._reading.set(conn)
+            try:
+                yield conn
+            finally:
+                self._reading.reset(token)
 
     # -- low-level helpers ------------------------------------------------------------------------
     def _dt(self, value: datetime | None):
