@@ -33,7 +33,7 @@ from paperwire.services import search as svc  # noqa: E402
 from paperwire.settings import Settings  # noqa: E402
 from paperwire.sources.records import PaperRecord  # noqa: E402
 from paperwire.store import Store  # noqa: E402
-from paperwire.store import search_queries as sq  # noqa: E402
+from paperwire.store.ids import pks_of  # noqa: E402
 
 K = 20
 
@@ -84,8 +84,7 @@ def main() -> int:
         print(f"embedded {len(order):,} items in {time.monotonic() - started:.0f} s", file=sys.stderr)
         cache.parent.mkdir(parents=True, exist_ok=True)
         np.save(cache, matrix)
-    with store.engine.connect() as conn:
-        pk_of = sq.pks_of(conn, order)
+    pk_of = pks_of(store, order)
     stored.write(store, embedder.name, [(pk_of[i], text_hash(papers[i].title, papers[i].summary), v)
                                         for i, v in zip(order, matrix)])  # fmt: skip
     pw = Paperwire(Settings(database_url=str(store.engine.url), data_dir=cache.parent), store, embedder=embedder)

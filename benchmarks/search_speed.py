@@ -253,8 +253,7 @@ def measure(n_path: Path, queries: list[str], qvecs: np.ndarray, embedder, rebui
     row.update(exact=t_exact, ann=t_ann, recall=float(np.mean([recall(f, t) for f, t in zip(found, truths)])))
     month = Filters(after=datetime(2025, 6, 1), before=datetime(2025, 7, 1))
     for name, f in (("month", month), ("category", Filters(categories=("cs.CL",)))):
-        with store.engine.connect() as conn:
-            t_sql, allowed = timed(sq.filtered_pks, conn, f)
+        t_sql, allowed = timed(sq.filtered_pks, store, f)
         rows = exact.rows_of(allowed)
         t_f, t_fx, rec = filtered_runs(exact, index, qvecs, allowed)
         row[name] = dict(share=len(rows) / len(pks), sql_s=t_sql, ann=t_f, exact=t_fx, recall=float(np.mean(rec)))
@@ -262,10 +261,10 @@ def measure(n_path: Path, queries: list[str], qvecs: np.ndarray, embedder, rebui
         index.ann = None  # hybrid as the service runs it at this size: exact vector search
     t_kw, t_kw_stage, t_kw_svc, t_hybrid, t_hybrid_cat, t_hybrid_author = [], [], [], [], [], []
     surnames = ["wang", "zhang", "li", "chen", "liu", "smith", "kim", "nguyen", "müller", "garcia"]
-    with store.engine.connect() as conn:
+    with store.reading():  # one connection, as a search has
         for text in queries:
-            t_kw.append(timed(sq.keyword_ranked, conn, parse(text), limit=100)[0])
-            t_kw_stage.append(timed(sq.keyword_ranked, conn, parse(text), limit=100, postings=sq.HYBRID_POSTINGS)[0])
+            t_kw.append(timed(sq.keyword_ranked, store, parse(text), limit=100)[0])
+            t_kw_stage.append(timed(sq.keyword_ranked, store, parse(text), limit=100, postings=sq.HYBRID_POSTINGS)[0])
     for text in queries:
         t_kw_svc.append(timed(search, pw, text, mode="keyword")[0])
         t, result = timed(search, pw, text)

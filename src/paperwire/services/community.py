@@ -14,7 +14,7 @@ from datetime import datetime
 import nh3
 from markdown_it import MarkdownIt
 
-from paperwire.ingest.normalize import name_key
+from paperwire.keys import name_key
 from paperwire.services.errors import AccountError
 from paperwire.store import Paper, Store
 from paperwire.store import accounts as db
