@@ -416,32 +416,52 @@ def _like_prefix(prefix: str) -> str:
     return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+def _matching(dialect: str, query: Query, filters: Filters, cap: int):
+    """pks of the papers matching any term of ``query`` and ``filters`` (at most ``cap``); None when
+    the query has no text."""
+    where = filter_clauses(filters)
+    if dialect == "sqlite":
+        match = fts5_query(query)
+        if not match:
+            return None
+        return (
+            select(p.pk)
+            .select_from(t.papers.join(text("papers_fts"), literal_column("papers_fts.rowid") == p.pk))
+            .where(text("papers_fts MATCH :match").bindparams(match=match), *where)
+            .limit(cap)
+        )
+    tsq = _pg_tsquery(query)
+    if tsq is None:
+        return None
+    q = select(tsq.label("q")).subquery("q")
+    return (
+        select(p.pk)
+        .select_from(t.papers.join(q, literal_column("true")))
+        .where(literal_column("papers.search_vector").op("@@")(q.c.q), *where)
+        .limit(cap)
+    )
+
+
 def keyword_count(store: Store, query: Query, *, filters: Filters | None = None, cap: int = 10_000) -> int:
     """How many papers match (counted up to ``cap``)."""
+    filters = query.filters if filters is None else filters
+    if not query.has_text:
+        return 0
     with store.connect() as conn:
-        filters = query.filters if filters is None else filters
-        if not query.has_text:
+        inner = _matching(_dialect(conn), query, filters, cap)
+        if inner is None:
             return 0
-        where = filter_clauses(filters)
-        if _dialect(conn) == "sqlite":
-            match = fts5_query(query)
-            if not match:
-                return 0
-            inner = (
-                select(p.pk)
-                .select_from(t.papers.join(text("papers_fts"), literal_column("papers_fts.rowid") == p.pk))
-                .where(text("papers_fts MATCH :match").bindparams(match=match), *where)
-                .limit(cap)
-            )
-        else:
-            q = select(_pg_tsquery(query).label("q")).subquery("q")
-            inner = (
-                select(p.pk)
-                .select_from(t.papers.join(q, literal_column("true")))
-                .where(literal_column("papers.search_vector").op("@@")(q.c.q), *where)
-                .limit(cap)
-            )
         return int(conn.execute(select(func.count()).select_from(inner.subquery())).scalar_one())
+
+
+def keyword_matches(store: Store, query: Query, *, filters: Filters | None = None, cap: int = 10_000) -> list[int]:
+    """pks (ascending) of the papers matching any term of ``query``, unranked (at most ``cap``)."""
+    filters = query.filters if filters is None else filters
+    if not query.has_text:
+        return []
+    with store.connect() as conn:
+        inner = _matching(_dialect(conn), query, filters, cap)
+        return [] if inner is None else sorted(conn.execute(inner).scalars())
 
 
 def filtered_newest(store: Store, filters: Filters, *, limit: int, offset: int = 0) -> list[int]:

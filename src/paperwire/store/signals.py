@@ -31,7 +31,7 @@ def user_signals(store: Store, user_pk: int) -> list[Signal]:
              .join(collections, collections.c.pk == collection_items.c.collection_pk)
              .where(collections.c.user_pk == user_pk))  # fmt: skip
     out: list[Signal] = []
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         for pk, value, at in conn.execute(select(ratings.c.paper_pk, ratings.c.value, ratings.c.updated_at)
                                           .where(ratings.c.user_pk == user_pk)):  # fmt: skip
             out.append(Signal(pk, "rating", int(value), at))
@@ -51,7 +51,7 @@ def positive_pairs(store: Store) -> np.ndarray:
         .join(collections, collections.c.pk == collection_items.c.collection_pk),
         select(votes.c.user_pk, votes.c.paper_pk),
     )
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         rows = conn.execute(query).all()
     if not rows:
         return np.zeros((0, 2), dtype=np.int64)
@@ -59,7 +59,7 @@ def positive_pairs(store: Store) -> np.ndarray:
 
 
 def get_interests(store: Store, user_pk: int) -> str:
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return conn.execute(select(user_interests.c.text).where(user_interests.c.user_pk == user_pk)).scalar() or ""
 
 
@@ -80,7 +80,7 @@ def candidate_pks(store: Store, since: datetime | None, until: datetime | None, 
     if category:
         pc = t.paper_categories.c
         query = query.where(p.pk.in_(select(pc.paper_pk).where(pc.category == category)))
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return np.array(sorted(conn.execute(query).scalars()), dtype=np.int64)
 
 
@@ -89,7 +89,7 @@ def papers_by_pk(store: Store, pks: list[int]) -> dict[int, object]:
     pks = [int(x) for x in pks]
     if not pks:
         return {}
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         ids = dict(conn.execute(select(p.pk, p.id).where(p.pk.in_(pks))).all())
         loaded = store.load_papers(conn, ids.values())
     return {pk: loaded[pid] for pk, pid in ids.items() if pid in loaded}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -106,13 +106,14 @@ class Store:
             yield conn
 
     @contextmanager
-    def reading(self) -> Iterator[Connection]:
+    def reading(self, conn: Connection | None = None) -> Iterator[Connection]:
         """Run the store functions called inside on one connection (one snapshot, one pool checkout):
-        a search's several queries. Writes (:meth:`transaction`) still take their own connection."""
-        if self._reading.get() is not None:
+        a search's several queries; on ``conn`` when given (e.g. to read inside an open transaction).
+        Writes (:meth:`transaction`) still take their own connection."""
+        if conn is None and self._reading.get() is not None:
             yield self._reading.get()
             return
-        with self.engine.connect() as conn:
+        with self.engine.connect() if conn is None else nullcontext(conn) as conn:
             token = self._reading.set(conn)
             try:
                 yield conn
@@ -301,20 +302,6 @@ class Store:
                 conn.exec_driver_sql(f"DELETE FROM {table} WHERE {col} IN ({marks})", tuple(chunk))
         return len(rows)
 
-    # -- keyword search (minimal; the search issue builds ranking, filters and snippets) -------------
-    def keyword_ids(self, conn: Connection, terms: Sequence[str], limit: int = 20) -> list[str]:
-        """Paper ids matching all ``terms`` (plain words), best first."""
-        if not terms:
-            return []
-        if self.dialect == "sqlite":
-            query = " ".join('"' + term.replace('"', '""') + '"' for term in terms)
-            sql = ("SELECT p.id FROM papers_fts f JOIN papers p ON p.pk = f.rowid "
-                   "WHERE papers_fts MATCH ? ORDER BY bm25(papers_fts, 3.0, 1.0) LIMIT ?")  # fmt: skip
-            return [r[0] for r in conn.exec_driver_sql(sql, (query, limit))]
-        sql = ("SELECT id FROM papers, plainto_tsquery('english', %s) q WHERE search_vector @@ q "
-               "ORDER BY ts_rank(search_vector, q) DESC LIMIT %s")  # fmt: skip
-        return [r[0] for r in conn.exec_driver_sql(sql, (" ".join(terms), limit))]
-
     # -- ingest log -----------------------------------------------------------------------------------
     def start_run(self, source: str, target: str, cursor: str | None = None) -> int:
         """Open a run in the log; earlier runs of the same target still marked running were killed."""
@@ -352,7 +339,7 @@ class Store:
         """The newest run of ``source``/``target`` that stored a cursor (runs that committed nothing have none)."""
         c = t.ingest_runs.c
         query = select(t.ingest_runs).where(c.source == source, c.target == target, c.cursor.is_not(None))
-        with self.engine.connect() as conn:
+        with self.connect() as conn:
             row = conn.execute(query.order_by(c.pk.desc()).limit(1)).first()
         return IngestRun(**{**row._asdict(), "errors": json.loads(row.errors) if row.errors else []}) if row else None
 
@@ -362,7 +349,7 @@ class Store:
             query = query.where(t.ingest_runs.c.source == source)
         if target:
             query = query.where(t.ingest_runs.c.target == target)
-        with self.engine.connect() as conn:
+        with self.connect() as conn:
             return [
                 IngestRun(**{**row._asdict(), "errors": json.loads(row.errors) if row.errors else []})
                 for row in conn.execute(query)
@@ -370,7 +357,7 @@ class Store:
 
     # -- read side for front ends ----------------------------------------------------------------------
     def latest_papers(self, limit: int = 50) -> list[Paper]:
-        with self.engine.connect() as conn:
+        with self.connect() as conn:
             ids = conn.execute(
                 select(t.papers.c.id).order_by(t.papers.c.published.desc(), t.papers.c.id.desc()).limit(limit)
             ).scalars().all()
@@ -379,7 +366,7 @@ class Store:
 
     def papers_by_ids(self, ids: Sequence[str]) -> list[Paper]:
         """Full papers in the order of ``ids`` (unknown ids skipped)."""
-        with self.engine.connect() as conn:
+        with self.connect() as conn:
             found = self.load_papers(conn, ids)
         return [found[i] for i in ids if i in found]
 
@@ -392,7 +379,7 @@ class Store:
         query = select(p.id, p.upvotes + local_votes, p.published).where(p.published >= start, p.published < end)
         if submitter:
             query = query.where(p.submitted_by == submitter)
-        with self.engine.connect() as conn:
+        with self.connect() as conn:
             return [tuple(r) for r in conn.execute(query.order_by(p.published.desc(), p.id.desc()))]
 
     def newest_published(self, *, upvoted: bool = False) -> datetime | None:
@@ -400,26 +387,16 @@ class Store:
         query = select(func.max(t.papers.c.published))
         if upvoted:
             query = query.where(t.papers.c.upvotes > 0)
-        with self.engine.connect() as conn:
+        with self.connect() as conn:
             return conn.execute(query).scalar()
 
-    def published_before(self, when: datetime) -> datetime | None:
-        """The newest publication time before ``when`` (None if there is none)."""
-        with self.engine.connect() as conn:
-            return conn.execute(select(func.max(t.papers.c.published)).where(t.papers.c.published < when)).scalar()
-
-    def published_from(self, when: datetime) -> datetime | None:
-        """The oldest publication time at or after ``when``."""
-        with self.engine.connect() as conn:
-            return conn.execute(select(func.min(t.papers.c.published)).where(t.papers.c.published >= when)).scalar()
-
     def get_paper(self, paper_id: str) -> Paper | None:
-        with self.engine.connect() as conn:
+        with self.connect() as conn:
             return self.load_papers(conn, [paper_id]).get(paper_id)
 
     def stats(self) -> dict:
         p = t.papers.c
-        with self.engine.connect() as conn:
+        with self.connect() as conn:
             count, first, last, upvoted = conn.execute(
                 select(func.count(), func.min(p.published), func.max(p.published),
                        func.count().filter(p.upvotes > 0))  # fmt: skip
