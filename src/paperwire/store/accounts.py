@@ -4,7 +4,7 @@ here (those live in ``services.accounts``), only queries that are exact under co
 items use the primary key and ``ON CONFLICT DO NOTHING``, so counts are ``COUNT(*)`` of real rows."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import delete, func, select, union_all
+from sqlalchemy import delete, select, union_all
 
 from paperwire.store import schema as t
 from paperwire.store.schema_accounts import collection_items, collections, ratings, votes
 from paperwire.store.schema_recommend import user_interests
+from paperwire.store.ids import ids_of
 from paperwire.store.store import Store, utcnow
 
 p = t.papers.c
@@ -86,10 +87,9 @@ def candidate_pks(store: Store, since: datetime | None, until: datetime | None, 
 
 def papers_by_pk(store: Store, pks: list[int]) -> dict[int, object]:
     """Full papers (``Paper``) by pk, for the pks that exist."""
-    pks = [int(x) for x in pks]
-    if not pks:
+    if not len(pks):
         return {}
-    with store.connect() as conn:
-        ids = dict(conn.execute(select(p.pk, p.id).where(p.pk.in_(pks))).all())
+    with store.reading() as conn:
+        ids = ids_of(store, pks)
         loaded = store.load_papers(conn, ids.values())
     return {pk: loaded[pid] for pk, pid in ids.items() if pid in loaded}
