@@ -32,6 +32,10 @@ sys.path.insert(0, str(ROOT / "src"))
 DATA = Path(os.environ.get("PAPERWIRE_SHARED_DATA", ROOT.parent / "shared" / "data")) / "arxiv" / "arxiv_cs_2025_2026.jsonl.gz"
 REDIS = "redis://127.0.0.1:6379/0"
 CATEGORIES = ["cs.CL", "cs.LG", "cs.CV", "cs.AI", "cs.RO", "cs.CR", "cs.IR", "cs.SE", "cs.DS", "cs.HC", "stat.ML"]
+from paperwire.context import Paperwire  # noqa: E402 - after the path is set
+from paperwire.rank.digest import window  # noqa: E402
+from paperwire.store import feed_queries  # noqa: E402
+
 ZONES = ["UTC", "Europe/Paris", "America/New_York", "Asia/Tokyo", "America/Los_Angeles", "Asia/Kolkata"]
 
 
@@ -68,17 +72,10 @@ def add_subscribers(store, n: int, seed: int = 7) -> None:
 def busy_date(store) -> date:
     newest = store.newest_published()
     day = newest.date()
-    while not store.feed_rows(*_day_bounds(day - timedelta(days=1))):
+    while not feed_queries.digest_ids(store, *window(day, "daily")):
         day -= timedelta(days=1)
     # a weekday digest whose window (the day before) has papers
     return day
-
-
-def _day_bounds(day: date):
-    from datetime import datetime, time as dtime
-
-    start = datetime.combine(day, dtime.min)
-    return start, start + timedelta(days=1)
 
 
 def measure_build(store, settings, day: date, n: int) -> dict:
@@ -87,7 +84,7 @@ def measure_build(store, settings, day: date, n: int) -> dict:
     from paperwire.store import digest as digest_db
 
     subs = digest_db.subscribers(store, "active")[:n]
-    builder = DigestBuilder(store, active_days=settings.recommend_active_days)
+    builder = DigestBuilder(Paperwire(settings, store))
     builder.candidates(day, "daily"), builder.candidates(day, "weekly")  # warm, as a worker would after one message
     start = time.perf_counter()
     papers = 0
@@ -108,7 +105,7 @@ def measure_naive_build(store, settings, day: date, n: int) -> dict:
     start = time.perf_counter()
     for s in subs:
         # candidates read again for every subscriber
-        builder = DigestBuilder(store, active_days=settings.recommend_active_days, ttl=0)
+        builder = DigestBuilder(Paperwire(settings, store), ttl=0)
         selection = builder.select(s, day, digest_db.sent_paper_ids(store, s.pk), base_url="http://bench.example")
         digest_message(settings, s, day, selection).as_bytes()
     return {"digests": len(subs), "seconds": time.perf_counter() - start}
@@ -227,7 +224,7 @@ def main() -> None:
         from paperwire.services.digest_build import DigestBuilder
 
         s = digest_db.subscribers(store, "active")[0]
-        builder = DigestBuilder(store, active_days=settings.recommend_active_days)
+        builder = DigestBuilder(Paperwire(settings, store))
         message = digest_message(settings, s, day, builder.select(s, day, set()))
         print(f"send ceiling (one smtplib connection, one prebuilt message): {measure_ceiling(port, message):,.0f} msg/s")
         try:

@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from paperwire.context import Paperwire  # noqa: E402
 from paperwire.index import embeddings as stored  # noqa: E402
+from paperwire.store.embeddings import count as count_embedded  # noqa: E402
 from paperwire.index.embedder import MINILM, FakeEmbedder  # noqa: E402
 from paperwire.services import recommend as rec  # noqa: E402
 from paperwire.services.ingest import ingest_path  # noqa: E402
@@ -52,8 +53,7 @@ def _store() -> Store:
     if fresh:
         started = time.monotonic()
         ingest_path(store, CORPUS, parallel=True)
-        with store.engine.connect() as conn:
-            todo = stored.missing(conn, MINILM)
+        todo = stored.missing(store, MINILM)
         stored.import_bundled(store, MINILM, stored.BUNDLED, todo)
         print(f"built the 75k database in {time.monotonic() - started:.0f} s", file=sys.stderr)
     return store
@@ -73,7 +73,7 @@ def main() -> int:
     started = time.monotonic()
     T = pw.terms.get()
     print(f"{len(T):,} papers; term cache ready in {time.monotonic() - started:.1f} s; "
-          f"{stored.count(store, MINILM):,} with MiniLM vectors")  # fmt: skip
+          f"{count_embedded(store, MINILM):,} with MiniLM vectors")  # fmt: skip
     user = db.user_by_email(store, "speed@example.org") or db.create_user(store, "speed@example.org", None)
     liked = signals.candidate_pks(store, None, None, "cs.RO")[: args.ratings + args.repeat + 1]
     for pk in liked[: args.ratings]:

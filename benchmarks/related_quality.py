@@ -26,14 +26,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from paperwire.context import Paperwire  # noqa: E402
-from paperwire.index import embeddings as stored  # noqa: E402
+from paperwire.store import embeddings as stored  # noqa: E402
 from paperwire.index.embedder import OnnxEmbedder, paper_text, text_hash  # noqa: E402
 from paperwire.ingest import ingest_items  # noqa: E402
 from paperwire.services import search as svc  # noqa: E402
 from paperwire.settings import Settings  # noqa: E402
 from paperwire.sources.records import PaperRecord  # noqa: E402
 from paperwire.store import Store  # noqa: E402
-from paperwire.store import search_queries as sq  # noqa: E402
+from paperwire.store.ids import pks_of  # noqa: E402
 
 K = 20
 
@@ -84,11 +84,9 @@ def main() -> int:
         print(f"embedded {len(order):,} items in {time.monotonic() - started:.0f} s", file=sys.stderr)
         cache.parent.mkdir(parents=True, exist_ok=True)
         np.save(cache, matrix)
-    with store.engine.connect() as conn:
-        pk_of = sq.pks_of(conn, order)
-    with store.transaction() as conn:
-        stored.write(conn, embedder.name, [(pk_of[i], text_hash(papers[i].title, papers[i].summary), v)
-                                           for i, v in zip(order, matrix)])  # fmt: skip
+    pk_of = pks_of(store, order)
+    stored.write(store, embedder.name, [(pk_of[i], text_hash(papers[i].title, papers[i].summary), v)
+                                        for i, v in zip(order, matrix)])  # fmt: skip
     pw = Paperwire(Settings(database_url=str(store.engine.url), data_dir=cache.parent), store, embedder=embedder)
 
     from sklearn.feature_extraction.text import TfidfVectorizer

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from paperwire.context import Paperwire  # noqa: E402
-from paperwire.index import embeddings as stored  # noqa: E402
+from paperwire.store import embeddings as stored  # noqa: E402
 from paperwire.index.embedder import OnnxEmbedder, paper_text  # noqa: E402
 from paperwire.ingest import ingest_items  # noqa: E402
 from paperwire.rank import fusion  # noqa: E402
@@ -46,6 +46,7 @@ from paperwire.settings import Settings  # noqa: E402
 from paperwire.sources.records import PaperRecord  # noqa: E402
 from paperwire.store import Store  # noqa: E402
 from paperwire.store import search_queries as sq  # noqa: E402
+from paperwire.store.ids import pks_of  # noqa: E402
 
 DEPTH = 100
 
@@ -148,24 +149,21 @@ def main() -> int:
     assert report.failed == 0, report.problems[:5]
     embedder = OnnxEmbedder(args.cache / "models", threads=args.threads)
     matrix = doc_vectors(docs, args.cache / "scifact-minilm.npy", embedder, args.windows)
-    with store.engine.connect() as conn:
-        pk_of = sq.pks_of(conn, [f"scifact-{d['_id']}" for d in docs])
+    pk_of = pks_of(store, [f"scifact-{d['_id']}" for d in docs])
     from paperwire.index.embedder import text_hash
 
-    with store.transaction() as conn:
-        stored.write(conn, embedder.name, [(pk_of[f"scifact-{d['_id']}"], text_hash(doc_title(d), d["text"]), v)
-                                           for d, v in zip(docs, matrix)])  # fmt: skip
+    stored.write(store, embedder.name, [(pk_of[f"scifact-{d['_id']}"], text_hash(doc_title(d), d["text"]), v)
+                                        for d, v in zip(docs, matrix)])  # fmt: skip
     pw = Paperwire(Settings(database_url=str(store.engine.url), data_dir=tmp), store, embedder=embedder)
     index = pw.vectors.get(embedder.name)
-    with store.engine.connect() as conn:
-        doc_of = {pk: pid.removeprefix("scifact-") for pid, pk in sq.pks_of(conn, [f"scifact-{d['_id']}" for d in docs]).items()}
+    doc_of = {pk: pid.removeprefix("scifact-") for pid, pk in pks_of(store, [f"scifact-{d['_id']}" for d in docs]).items()}
 
     needed = set(qrels["train"]) | set(qrels["test"])
     keyword, semantic = {}, {}
     started = time.monotonic()
-    with store.engine.connect() as conn:
+    with store.reading():
         for qid in needed:
-            keyword[qid] = sq.keyword_ranked(conn, parse(queries[qid]), limit=DEPTH)
+            keyword[qid] = sq.keyword_ranked(store, parse(queries[qid]), limit=DEPTH)
     kw_seconds = time.monotonic() - started
     qvecs = embedder.encode([parse(queries[q]).semantic_text for q in needed])
     for qid, qv in zip(needed, qvecs):
@@ -262,12 +260,12 @@ def main() -> int:
             sep = "&" if "?" in args.postgres else "?"
             pg = open_store(f"{args.postgres}{sep}options=-csearch_path%3D{schema}")
             ingest_items(pg, records(docs), source="file", target="scifact")
-            with pg.engine.connect() as conn:
-                pg_doc = {pk: pid.removeprefix("scifact-") for pid, pk in sq.pks_of(conn, [f"scifact-{d['_id']}" for d in docs]).items()}
+            with pg.reading() as conn:
+                pg_doc = {pk: pid.removeprefix("scifact-") for pid, pk in pks_of(pg, [f"scifact-{d['_id']}" for d in docs]).items()}
                 for q in needed:  # warm the per-process corpus statistics (document frequencies)
-                    sq.keyword_ranked(conn, parse(queries[q]), limit=DEPTH)
+                    sq.keyword_ranked(pg, parse(queries[q]), limit=DEPTH)
                 started = time.monotonic()
-                pg_kw = {q: sq.keyword_ranked(conn, parse(queries[q]), limit=DEPTH) for q in needed}
+                pg_kw = {q: sq.keyword_ranked(pg, parse(queries[q]), limit=DEPTH) for q in needed}
                 pg_seconds = time.monotonic() - started
                 pg_old = {q: ts_rank_cd_ranked(conn, parse(queries[q])) for q in needed}
             row("keyword, PostgreSQL ts_rank_cd (A 1.0, B 0.33, norm 1)", {q: [pg_doc[pk] for pk in r] for q, r in pg_old.items()})

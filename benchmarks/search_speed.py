@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
 from paperwire.index import embeddings as stored  # noqa: E402
+from paperwire.store import embeddings as stored_rows  # noqa: E402
 from paperwire.index.embedder import MINILM, paper_text, text_hash  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / ".cache"
@@ -144,7 +145,7 @@ def corpus(n: int, records: list[dict], real: np.ndarray, by_cat: dict) -> Path:
         with store.transaction() as conn:
             conn.execute(insert(t.paper_embeddings), [
                 {"paper_pk": pk, "model": MINILM, "dim": 384, "text_hash": text_hash(title, summary),
-                 "vector": stored.to_blob(vec), "embedded_at": now}
+                 "vector": stored_rows.to_blob(vec), "embedded_at": now}
                 for (pk, title, summary, _), vec in zip(rows[start : start + 20_000], matrix[start : start + 20_000])
             ])  # fmt: skip
     print(f"  corpus {n:,}: {len(rows):,} vectors stored in {time.monotonic() - started:.0f} s", flush=True)
@@ -227,8 +228,7 @@ def measure(n_path: Path, queries: list[str], qvecs: np.ndarray, embedder, rebui
     ann_file = n_path.with_suffix(f".{MINILM}.ivf")
     row: dict = {}
     started = time.monotonic()
-    with store.engine.connect() as conn:
-        pks, matrix = stored.load(conn, MINILM)
+    pks, matrix = stored_rows.load(store, MINILM)
     row["n"], row["load_s"] = len(pks), time.monotonic() - started
     exact = VectorIndex(MINILM, pks, matrix)
     gc.collect()
@@ -253,8 +253,7 @@ def measure(n_path: Path, queries: list[str], qvecs: np.ndarray, embedder, rebui
     row.update(exact=t_exact, ann=t_ann, recall=float(np.mean([recall(f, t) for f, t in zip(found, truths)])))
     month = Filters(after=datetime(2025, 6, 1), before=datetime(2025, 7, 1))
     for name, f in (("month", month), ("category", Filters(categories=("cs.CL",)))):
-        with store.engine.connect() as conn:
-            t_sql, allowed = timed(sq.filtered_pks, conn, f)
+        t_sql, allowed = timed(sq.filtered_pks, store, f)
         rows = exact.rows_of(allowed)
         t_f, t_fx, rec = filtered_runs(exact, index, qvecs, allowed)
         row[name] = dict(share=len(rows) / len(pks), sql_s=t_sql, ann=t_f, exact=t_fx, recall=float(np.mean(rec)))
@@ -262,10 +261,10 @@ def measure(n_path: Path, queries: list[str], qvecs: np.ndarray, embedder, rebui
         index.ann = None  # hybrid as the service runs it at this size: exact vector search
     t_kw, t_kw_stage, t_kw_svc, t_hybrid, t_hybrid_cat, t_hybrid_author = [], [], [], [], [], []
     surnames = ["wang", "zhang", "li", "chen", "liu", "smith", "kim", "nguyen", "müller", "garcia"]
-    with store.engine.connect() as conn:
+    with store.reading():  # one connection, as a search has
         for text in queries:
-            t_kw.append(timed(sq.keyword_ranked, conn, parse(text), limit=100)[0])
-            t_kw_stage.append(timed(sq.keyword_ranked, conn, parse(text), limit=100, postings=sq.HYBRID_POSTINGS)[0])
+            t_kw.append(timed(sq.keyword_ranked, store, parse(text), limit=100)[0])
+            t_kw_stage.append(timed(sq.keyword_ranked, store, parse(text), limit=100, postings=sq.HYBRID_POSTINGS)[0])
     for text in queries:
         t_kw_svc.append(timed(search, pw, text, mode="keyword")[0])
         t, result = timed(search, pw, text)

@@ -15,12 +15,12 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any, Generic, Protocol, TypeVar
 
-from paperwire.index import embeddings as stored
 from paperwire.index.embedder import MINILM, Embedder, OnnxEmbedder
 from paperwire.index.terms import TermIndexes, cache_path
 from paperwire.index.vectors import VectorIndexes, ann_path
 from paperwire.settings import Settings
 from paperwire.store import Store
+from paperwire.store import embeddings as stored
 
 log = logging.getLogger(__name__)
 

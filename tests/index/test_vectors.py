@@ -211,7 +211,7 @@ def _embedded_store(store, n: int, word: str = "topic"):
 
 
 def test_an_unchanged_database_is_not_asked_again_for_its_stored_vectors(store, monkeypatch):
-    from paperwire.index import embeddings
+    from paperwire.store import embeddings
 
     embedder = _embedded_store(store, 5)
     calls = []

@@ -12,7 +12,10 @@ import time
 import sqlalchemy as sa
 
 from paperwire.services.ingest import ingest_path
+from paperwire.rank.query import parse
 from paperwire.store import Store
+from paperwire.store.ids import ids_of
+from paperwire.store.search_queries import keyword_matches
 
 N_RECORDS = 12_000
 
@@ -22,7 +25,9 @@ def _snapshot(store: Store) -> dict:
         ids = [r[0] for r in conn.exec_driver_sql("SELECT id FROM papers")]
         papers = store.load_papers(conn, ids)
         authors = sorted(r[0] for r in conn.exec_driver_sql("SELECT key FROM authors"))
-        hits = {term: sorted(store.keyword_ids(conn, [term], limit=10_000)) for term in ("diffusion", "robot", "graph")}
+        with store.reading(conn):
+            hits = {term: sorted(ids_of(store, keyword_matches(store, parse(term))).values())
+                    for term in ("diffusion", "robot", "graph")}  # fmt: skip
     return {"papers": papers, "authors": authors, "hits": hits}
 
 

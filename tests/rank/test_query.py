@@ -5,7 +5,8 @@ from datetime import datetime
 
 import pytest
 
-from paperwire.rank.query import MAX_TERMS, Filters, QueryError, fts5_query, make_filters, parse, tsquery_parts
+from paperwire.rank.query import MAX_TERMS, Filters, QueryError, make_filters, parse
+from paperwire.store.search_queries import fts5_query, tsquery_parts
 
 
 def test_plain_words_are_case_folded_and_deduplicated():

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from paperwire.store import accounts as db
+from paperwire.store.ids import pks_of
 from tests.factories import PASSWORD, account, load, make_record
 
 TOPICS = {
@@ -69,7 +70,7 @@ def make_user(corpus):
 
 
 def rate(store, user, paper_ids, value: int = 1) -> None:
-    pks = db.paper_pks(store, list(paper_ids))
+    pks = pks_of(store, list(paper_ids))
     for pid in paper_ids:
         db.set_rating(store, user.pk, pks[pid], value)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from paperwire.index import embeddings
+from paperwire.store.embeddings import count as stored_count
 from paperwire.index.embedder import FakeEmbedder
 from paperwire.rank.query import QueryError, make_filters
 from paperwire.services import search as svc
@@ -201,7 +202,7 @@ def test_deleting_a_paper_deletes_its_embedding(corpus):
     embeddings.embed_missing(corpus, embedder, bundled=None)
     with corpus.transaction() as conn:
         corpus.delete_papers(conn, ["2601.00001"])
-    assert embeddings.count(corpus, embedder.name) == 3
+    assert stored_count(corpus, embedder.name) == 3
 
 
 def test_bundled_vectors_are_imported_when_id_and_text_match(corpus, tmp_path):

@@ -6,6 +6,7 @@ import pytest
 
 from paperwire.rank.query import parse
 from paperwire.store import search_queries as sq
+from paperwire.store.ids import ids_of
 from tests.factories import load, make_record
 
 
@@ -17,9 +18,8 @@ def fresh_stats():
 
 
 def ranked_ids(store, text, limit=10):
-    with store.engine.connect() as conn:
-        ranked = sq.keyword_ranked(conn, parse(text), limit=limit)
-        ids = sq.ids_of(conn, [pk for pk, _ in ranked])
+    ranked = sq.keyword_ranked(store, parse(text), limit=limit)
+    ids = ids_of(store, [pk for pk, _ in ranked])
     return [ids[pk] for pk, _ in ranked]
 
 
@@ -76,9 +76,8 @@ def test_a_word_first_ingested_after_a_search_is_ranked_by_fresh_statistics(stor
 
 
 def postings_ranked_ids(store, text, postings, limit=20):
-    with store.engine.connect() as conn:
-        ranked = sq.keyword_ranked(conn, parse(text), limit=limit, postings=postings)
-        ids = sq.ids_of(conn, [pk for pk, _ in ranked])
+    ranked = sq.keyword_ranked(store, parse(text), limit=limit, postings=postings)
+    ids = ids_of(store, [pk for pk, _ in ranked])
     return [ids[pk] for pk, _ in ranked]
 
 

@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, HashingVectorizer
 
 from paperwire.store import Store
-from paperwire.store import schema as t
+from paperwire.store import corpus
 
 log = logging.getLogger(__name__)
 
@@ -157,14 +157,6 @@ class TermIndex:
         return at[self.pks[at] == pks]
 
 
-def _signature(conn) -> tuple:
-    p = t.papers.c
-    from sqlalchemy import func, select
-
-    n, top, last = conn.execute(select(func.count(), func.max(p.pk), func.max(p.updated))).one()
-    return (int(n), top, str(last))
-
-
 def utc_seconds(when: datetime) -> float:
     """Epoch seconds of a naive UTC datetime (as the store keeps them)."""
     return when.replace(tzinfo=timezone.utc).timestamp()
@@ -207,12 +199,9 @@ def _write(path: Path, pks: np.ndarray, updated: np.ndarray, raw: sp.csr_matrix)
 def build(store: Store, path: Path | None, *, previous: TermIndex | None = None, progress=None) -> TermIndex:
     """Bring the corpus matrix up to date: rows for new or changed papers only (from ``previous`` or
     the cache file), rows of deleted papers dropped; saved to ``path`` when one is given."""
-    from sqlalchemy import select
-
-    p = t.papers.c
-    with store.engine.connect() as conn:
-        sig = _signature(conn)
-        current = conn.execute(select(p.pk, p.updated, p.published).order_by(p.pk)).all()
+    with store.reading():
+        sig = corpus.signature(store)
+        current = corpus.stamps(store)
     pks = np.array([r[0] for r in current], dtype=np.int64)
     stamps = np.array([_stamp(r[1], r[2]) for r in current], dtype=np.float64)
     published = np.array([utc_seconds(r[2]) if r[2] is not None else 0.0 for r in current], dtype=np.float64)
@@ -233,11 +222,11 @@ def build(store: Store, path: Path | None, *, previous: TermIndex | None = None,
         parts = [raw]
         fresh_rows = []
         title_of = {}
-        with store.engine.connect() as conn:
+        with store.reading():
             for start in range(0, len(changed), BATCH):
                 chunk = pks[changed[start : start + BATCH]].tolist()
-                rows = conn.execute(select(p.pk, p.title, p.summary).where(p.pk.in_(chunk))).all()
-                title_of = {pk: paper_terms_text(title, summary) for pk, title, summary in rows}
+                rows = corpus.texts_by_pk(store, chunk)
+                title_of = {pk: paper_terms_text(title, summary) for pk, (title, summary) in rows.items()}
                 block = counts([title_of.get(pk, "") for pk in chunk])
                 fresh_rows.append((changed[start : start + BATCH], block))
                 if progress:
@@ -273,8 +262,7 @@ class TermIndexes:
             cached = self._index
             if cached is not None and not now and time.monotonic() - self._checked < SIGNATURE_TTL:
                 return cached
-        with self.store.engine.connect() as conn:
-            sig = _signature(conn)
+        sig = corpus.signature(self.store)
         if cached is not None and cached._signature == sig:
             with self._lock:
                 self._checked = time.monotonic()

@@ -32,9 +32,9 @@ from typing import Callable
 
 import numpy as np
 
-from paperwire.index import embeddings as stored
 from paperwire.index.ann import Ann, Subset, build_ann, is_current, ivf_lists
 from paperwire.store import Store
+from paperwire.store import embeddings as stored
 from paperwire.store.queries import data_version
 
 log = logging.getLogger(__name__)
@@ -154,9 +154,9 @@ def ann_path(data_dir: Path, store: Store, model: str) -> Path:
 
 def rebuild(store: Store, model: str, path: Path) -> VectorIndex:
     """Rebuild the approximate index file from the stored vectors (always possible: it is a cache)."""
-    with store.engine.connect() as conn:
-        sig = stored.signature(conn, model)
-        pks, matrix = stored.load(conn, model)
+    with store.reading():
+        sig = stored.signature(store, model)
+        pks, matrix = stored.load(store, model)
     ann = build_ann(pks, matrix)
     save_ann(ann, path)
     return VectorIndex(model, pks, matrix, ann, _signature=sig)
@@ -208,13 +208,13 @@ class VectorIndexes:
             self._indexes.clear()
 
     def _refresh(self, model: str, cached: VectorIndex | None, token: object | None) -> VectorIndex:
-        with self.store.engine.connect() as conn:
-            sig = stored.signature(conn, model)
+        with self.store.reading():
+            sig = stored.signature(self.store, model)
             if cached is not None and cached._signature == sig:
                 with self._lock:
                     self._checked[model], self._seen[model] = time.monotonic(), token
                 return cached
-            pks, matrix = stored.load(conn, model)
+            pks, matrix = stored.load(self.store, model)
         # the previous approximate index serves until this one's is ready (keys gone from the vectors drop out)
         index = VectorIndex(model, pks, matrix, cached.ann if cached is not None else None, _signature=sig)
         with self._lock:

@@ -10,12 +10,11 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import re
-import unicodedata
 from datetime import date, datetime, timezone
-from functools import lru_cache
 from typing import Any
 
 from paperwire.ingest import links, listing
+from paperwire.keys import name_key, text_key
 from paperwire.sources.records import PaperRecord, RecordProblem
 from paperwire.store import schema as t
 from paperwire.store.models import Organization, Paper
@@ -42,7 +41,6 @@ _ARXIV_OLD = re.compile(r"([a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
 _ARXIV_PREFIX = re.compile(r"^(?:arxiv:|https?://(?:export\.|www\.)?arxiv\.org/(?:abs|pdf)/)", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|\band\b|&)\s*")
-_NON_WORD = re.compile(r"[\W_]+")
 _CATEGORY = re.compile(r"[A-Za-z][A-Za-z\-]*(?:\.[A-Za-z][A-Za-z\-]*)?")
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", re.IGNORECASE)
 
@@ -140,16 +138,7 @@ def _parse_loose_date(text: str) -> datetime | None:
 
 
 def _text_key(text: str) -> str:
-    if not text.isascii():
-        text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
-    return " ".join(_NON_WORD.sub(" ", text.casefold()).split())[:KEY_MAX]
-
-
-@lru_cache(maxsize=200_000)
-def name_key(name: str) -> str:
-    """Normalised key of a name: accents stripped, case folded, punctuation removed (``José  García-L.``
-    -> ``jose garcia l``)."""
-    return _text_key(name)
+    return text_key(text, KEY_MAX)
 
 
 def parse_authors(value: Any) -> list[str]:

@@ -5,8 +5,8 @@ become filters: ``author:`` (a name; quote it for several words: ``author:"ada l
 ``category:`` (``cs.CL``), ``org:`` (an organisation handle), ``after:`` / ``before:`` (dates,
 ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; ``after`` is inclusive, ``before`` exclusive). Any other
 ``word:`` is kept as text, so nothing a user types is query syntax to the database: the store turns
-every term into a quoted FTS term (:func:`fts5_query`), which also neutralises ``AND``/``OR``/``NEAR``,
-``-``, ``(`` and ``*`` anywhere but a word's end.
+every term into a quoted FTS term (``store.search_queries.fts5_query``), which also neutralises
+``AND``/``OR``/``NEAR``, ``-``, ``(`` and ``*`` anywhere but a word's end.
 """
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+
+from paperwire.keys import name_key
 
 MAX_QUERY = 1000  # characters of a query that are read
 MAX_TERMS = 32  # words, phrases and prefixes kept
@@ -141,9 +143,7 @@ def parse_date(value: str, param: str) -> datetime:
 
 def author_key(name: str) -> str:
     """The normalised key authors are stored under (as ingest computes it)."""
-    from paperwire.ingest.normalize import name_key  # pure helper; imported lazily to keep rank/ light
-
-    return name_key(name)[:300]
+    return name_key(name)
 
 
 def make_filters(*, authors=(), categories=(), orgs=(), after: str | None = None, before: str | None = None) -> Filters:
@@ -249,28 +249,3 @@ def parse(text: str, *, strict: bool = False) -> Query:
                       f["after"], f["before"])  # fmt: skip
     return Query(text=text or "", words=tuple(words), phrases=tuple(phrases), prefixes=tuple(prefixes),
                  filters=filters, ignored=tuple(ignored), free_text=" ".join(free))  # fmt: skip
-
-
-# -- database query text ------------------------------------------------------------------------------
-def _quote(term: str) -> str:
-    return '"' + term.replace('"', '""') + '"'
-
-
-def fts5_query(query: Query, *, all_terms: bool = False) -> str:
-    """An FTS5 MATCH expression in which every term is quoted (so no user text is syntax): words
-    and phrases OR-ed (or AND-ed with ``all_terms``), prefixes as ``"diffus"*``. Empty when the
-    query has no text."""
-    parts = [_quote(w) for w in (query.words if all_terms else query.ranked_words())]
-    parts += [_quote(" ".join(p)) for p in query.phrases]
-    parts += [_quote(p) + "*" for p in query.prefixes]
-    return (" AND " if all_terms else " OR ").join(parts)
-
-
-def tsquery_parts(query: Query) -> list[tuple[str, str]]:
-    """(function, argument) pairs that PostgreSQL turns into one tsquery each, OR-ed together by the
-    caller: ``plainto_tsquery`` for a word, ``phraseto_tsquery`` for a phrase, ``to_tsquery`` with a
-    quoted lexeme and ``:*`` for a prefix. Words are ``\\w+`` only, so the quoting is safe."""
-    parts = [("plainto_tsquery", w) for w in query.ranked_words()]
-    parts += [("phraseto_tsquery", " ".join(p)) for p in query.phrases]
-    parts += [("to_tsquery", "'" + p.replace("'", "''") + "':*") for p in query.prefixes]
-    return parts

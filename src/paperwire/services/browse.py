@@ -1,6 +1,6 @@
 """Browsing use cases: an author's, an organisation's and a category's papers (newest first, paged,
 with co-authors, organisations and totals), the newest day of a feed period, and a paper's BibTeX
-entry. Shared by the web pages and any other front end; each opens one connection."""
+entry. Shared by the web pages and any other front end; each reads on one connection."""
 from __future__ import annotations
 
 import re
@@ -95,15 +95,15 @@ def author(store: Store, key: str, *, page: int = 0, limit: int = 30) -> AuthorP
     """An author's papers (newest first), co-authors, organisations and total upvotes; None if unknown.
     ``key`` is the normalised name key (``ada lovelace``)."""
     page, limit = _bounds(page, limit)
-    with store.engine.connect() as conn:
-        found = q.find_author(conn, key)
+    with store.reading():
+        found = q.find_author(store, key)
         if found is None:
             return None
         pk, name = found
-        totals = q.author_totals(conn, pk)
-        ids = q.author_paper_ids(conn, pk, limit=limit, offset=page * limit)
-        coauthors = q.coauthors(conn, pk) if page == 0 else []
-        orgs = q.author_organizations(conn, pk) if page == 0 else []
+        totals = q.author_totals(store, pk)
+        ids = q.author_paper_ids(store, pk, limit=limit, offset=page * limit)
+        coauthors = q.coauthors(store, pk) if page == 0 else []
+        orgs = q.author_organizations(store, pk) if page == 0 else []
     return AuthorPage(papers=store.papers_by_ids(ids), totals=totals, page=page, limit=limit, key=key, name=name,
                       coauthors=coauthors, organizations=orgs)  # fmt: skip
 
@@ -111,14 +111,14 @@ def author(store: Store, key: str, *, page: int = 0, limit: int = 30) -> AuthorP
 def organization(store: Store, key: str, *, page: int = 0, limit: int = 30) -> OrganizationPage | None:
     """An organisation's papers (newest first), its most frequent authors and total upvotes."""
     page, limit = _bounds(page, limit)
-    with store.engine.connect() as conn:
-        found = q.find_organization(conn, key.strip().casefold())
+    with store.reading():
+        found = q.find_organization(store, key.strip().casefold())
         if found is None:
             return None
         pk, name = found
-        totals = q.organization_totals(conn, pk)
-        ids = q.organization_paper_ids(conn, pk, limit=limit, offset=page * limit)
-        authors = q.organization_authors(conn, pk) if page == 0 else []
+        totals = q.organization_totals(store, pk)
+        ids = q.organization_paper_ids(store, pk, limit=limit, offset=page * limit)
+        authors = q.organization_authors(store, pk) if page == 0 else []
     return OrganizationPage(papers=store.papers_by_ids(ids), totals=totals, page=page, limit=limit, key=key,
                             name=name, authors=authors)  # fmt: skip
 
@@ -128,20 +128,20 @@ def category(store: Store, category: str, *, page: int = 0, limit: int = 30) -> 
     no paper has it."""
     page, limit = _bounds(page, limit)
     category = category.strip()
-    with store.engine.connect() as conn:
-        totals = q.category_totals(conn, category)
+    with store.reading():
+        totals = q.category_totals(store, category)
         if totals.papers == 0:
             return None
-        ids = q.category_paper_ids(conn, category, limit=limit, offset=page * limit)
-        related = q.related_categories(conn, category) if page == 0 else []
+        ids = q.category_paper_ids(store, category, limit=limit, offset=page * limit)
+        related = q.related_categories(store, category) if page == 0 else []
     return CategoryPage(papers=store.papers_by_ids(ids), totals=totals, page=page, limit=limit, category=category,
                         name=CATEGORY_NAMES.get(category), related=related)  # fmt: skip
 
 
 def newest_day_in(store: Store, period: Period) -> date | None:
     """The most recent day of ``period`` that has papers (None when it has none)."""
-    with store.engine.connect() as conn:
-        newest = q.newest_published_between(conn, datetime.combine(period.start, time.min),
+    with store.reading():
+        newest = q.newest_published_between(store, datetime.combine(period.start, time.min),
                                             datetime.combine(period.end, time.min))  # fmt: skip
     return newest.date() if newest else None
 

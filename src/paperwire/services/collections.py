@@ -17,6 +17,7 @@ from paperwire.services.browse import bibtex
 from paperwire.store import Paper, Store
 from paperwire.store import accounts as db
 from paperwire.store.accounts import Collection, User
+from paperwire.store.ids import pk_of, pks_of
 
 MAX_COLLECTIONS = 200
 MAX_ITEMS_IMPORT = 5000
@@ -81,14 +82,14 @@ def delete(store: Store, coll: Collection) -> None:
 
 
 def add_paper(store: Store, coll: Collection, paper_id: str) -> bool:
-    pk = db.paper_pk(store, paper_id)
+    pk = pk_of(store, paper_id)
     if pk is None:
         raise LookupError(paper_id)
     return db.add_items(store, coll.pk, [pk]) > 0
 
 
 def remove_paper(store: Store, coll: Collection, paper_id: str) -> None:
-    pk = db.paper_pk(store, paper_id)
+    pk = pk_of(store, paper_id)
     if pk is None:
         raise LookupError(paper_id)
     db.remove_item(store, coll.pk, pk)
@@ -147,7 +148,7 @@ def import_refs(store: Store, coll: Collection, text: str) -> ImportReport:
     refs = list(dict.fromkeys(parse_refs(text)))[:MAX_ITEMS_IMPORT]
     if not refs:
         raise AccountError("no arXiv ids or BibTeX entries found", "file")
-    known = db.paper_pks(store, refs)
+    known = pks_of(store, refs)
     report = ImportReport(matched=[r for r in refs if r in known], unmatched=[r[:200] for r in refs if r not in known])
     report.added = db.add_items(store, coll.pk, [known[r] for r in report.matched])
     return report

@@ -14,11 +14,14 @@ from datetime import datetime
 import nh3
 from markdown_it import MarkdownIt
 
-from paperwire.ingest.normalize import name_key
+from paperwire.context import Paperwire
+from paperwire.keys import name_key
 from paperwire.services.errors import AccountError
+from paperwire.services.search import search
 from paperwire.store import Paper, Store
 from paperwire.store import accounts as db
 from paperwire.store.accounts import Collection, Comment, User
+from paperwire.store.ids import pk_of
 
 FOLLOW_KINDS = {"author": "Author", "org": "Organisation", "category": "Category", "query": "Search"}
 MAX_FOLLOWS = 500
@@ -31,7 +34,7 @@ class NotFound(LookupError):
 
 
 def _pk(store: Store, paper_id: str) -> int:
-    pk = db.paper_pk(store, paper_id) if paper_id and len(paper_id) <= 200 and paper_id.isprintable() else None
+    pk = pk_of(store, paper_id) if paper_id and len(paper_id) <= 200 and paper_id.isprintable() else None
     if pk is None:
         raise NotFound(f"no paper with id {paper_id[:100]}")
     return pk
@@ -138,28 +141,31 @@ def follows(store: Store, user: User) -> list[dict]:
     return [{"kind": k, "target": t} for k, t in db.user_follows(store, user.pk)]
 
 
-def following_feed(store: Store, user: User, *, page: int = 0, limit: int = 30,
+def following_feed(pw: Paperwire, user: User, *, page: int = 0, limit: int = 30,
                    since: datetime | None = None) -> tuple[list[Paper], bool]:  # fmt: skip
     """New papers from followed authors, organisations, categories and saved searches, newest first;
     returns (papers, has_next)."""
     want = (page + 1) * limit + 1
-    found = following_papers(store, user.pk, since=since, limit=want)
+    found = following_papers(pw, user.pk, since=since, limit=want)
     chunk = found[page * limit : (page + 1) * limit + 1]
     return chunk[:limit], len(chunk) > limit
 
 
-def following_papers(store: Store, user_pk: int, *, since: datetime | None = None, until: datetime | None = None,
+def following_papers(pw: Paperwire, user_pk: int, *, since: datetime | None = None, until: datetime | None = None,
                      limit: int = 30) -> list[Paper]:  # fmt: skip
     """The Following feed's query: papers by the user's followed authors, organisations and categories
     or matching their saved searches, published in [since, until), newest first. A fixed number of
-    queries per user (one per saved search), never one per paper; also used by the digest."""
-    ids = db.following_paper_ids(store, user_pk, since, limit)
-    queries = [t for k, t in db.user_follows(store, user_pk) if k == "query"]
-    if queries:
-        with store.engine.connect() as conn:
-            for q in queries:
-                ids += store.keyword_ids(conn, [w for w in re.findall(r"\w+", q)][:10], limit=limit)
-    found = store.papers_by_ids(list(dict.fromkeys(ids)))
+    queries per user (one search per saved search), never one per paper; also used by the digest.
+
+    A saved search runs the search page's search (:func:`paperwire.services.search.search`: the same
+    parsing, filters typed in the query, ranking and mode), its best ``limit`` results taken."""
+    store = pw.store
+    found = {p.id: p for p in store.papers_by_ids(db.following_paper_ids(store, user_pk, since, limit))}
+    for kind, query in db.user_follows(store, user_pk):
+        if kind == "query":
+            for paper in search(pw, query, limit=limit, with_snippets=False).papers:
+                found.setdefault(paper.id, paper)
+    found = list(found.values())
     if since is not None:
         found = [p for p in found if p.published >= since]
     if until is not None:

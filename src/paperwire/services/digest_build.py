@@ -99,7 +99,7 @@ def following_section(request: SectionRequest) -> Section | None:
     if user_pk is None:
         return None
     c = request.candidates
-    papers = following_papers(request.pw.store, user_pk, since=c.start, until=c.end, limit=FOLLOWING_POOL)
+    papers = following_papers(request.pw, user_pk, since=c.start, until=c.end, limit=FOLLOWING_POOL)
     skip = request.sent | request.exclude
     fresh = [p for p in papers if p.id not in skip]
     if not fresh:

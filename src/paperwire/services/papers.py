@@ -5,11 +5,6 @@ from paperwire.ingest.normalize import paper_id as paper_id_of
 from paperwire.store import Paper, Store
 
 
-def latest_papers(store: Store, limit: int = 50) -> list[Paper]:
-    """The newest papers, most recent first."""
-    return store.latest_papers(limit=max(1, min(limit, 200)))
-
-
 def get_paper(store: Store, paper_id: str) -> Paper | None:
     """The paper with this id; arXiv ids may carry a version or an ``arXiv:``/URL wrapping. An id
     that cannot exist (control characters, too long) is simply not found."""

@@ -34,8 +34,10 @@ from paperwire.services.collections import parse_refs
 from paperwire.services.errors import AccountError
 from paperwire.store import Paper, Store
 from paperwire.store import accounts as account_db
+from paperwire.store import corpus as corpus_db
 from paperwire.store import signals as db
 from paperwire.store.accounts import User
+from paperwire.store.ids import pks_of
 from paperwire.store.store import utcnow
 
 log = logging.getLogger(__name__)
@@ -271,7 +273,7 @@ def window(store: Store, since: datetime | None, until: datetime | None, days: i
     """The period recommended from: ``since``..``until``, or the newest ``days`` days of the corpus."""
     if since is not None or until is not None:
         return since, until
-    newest = db.newest_published(store)
+    newest = store.newest_published()
     if newest is None:
         return None, None
     end = datetime(newest.year, newest.month, newest.day) + timedelta(days=1)
@@ -299,7 +301,7 @@ def recommend(pw: Paperwire, user: User | int, *, since: datetime | None = None,
     fitted = user_model(pw, user_pk, prof, corpus, allow_fit=allow_fit)
     seen = set(prof.positives) | prof.negatives
     if exclude:
-        seen |= set(account_db.paper_pks(store, list(exclude)).values())
+        seen |= set(pks_of(store, list(exclude)).values())
     cand = db.candidate_pks(store, since, until, category) if category else corpus.terms.published_between(since, until)
     cand = cand[~np.isin(cand, np.fromiter(seen, dtype=np.int64, count=len(seen)))]
     cand, rows = corpus.rows(cand)
@@ -343,7 +345,7 @@ class _Explainer:
             wanted |= set(fitted.positives.tolist())
         if because is not None:
             wanted |= {int(b) for b in because if b >= 0}
-        self.titles = {pk: title for pk, (title, _summary) in db.texts_by_pk(store, sorted(wanted)).items()}
+        self.titles = {pk: title for pk, (title, _summary) in corpus_db.texts_by_pk(store, sorted(wanted)).items()}
 
     def line(self, i: int, paper: Paper) -> str:
         liked: list[tuple[str, float]] = []
@@ -385,7 +387,7 @@ def set_interests(store: Store, user: User, text: str | None, liked: str | None 
     if not text.isprintable():
         raise AccountError("interests must be plain text", "interests")
     refs = list(dict.fromkeys(parse_refs(liked or "")))[:MAX_LIKED] if liked and liked.strip() else []
-    known = account_db.paper_pks(store, refs)
+    known = pks_of(store, refs)
     for ref in refs:
         if ref in known:
             account_db.set_rating(store, user.pk, known[ref], 1)

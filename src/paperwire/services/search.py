@@ -27,6 +27,7 @@ from paperwire.rank.query import Filters, Query, QueryError, parse, words_of
 from paperwire.store import Paper, Store
 from paperwire.store.queries import data_version
 from paperwire.store import search_queries as sq
+from paperwire.store.ids import ids_of, pks_of
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +85,10 @@ def search(pw: Paperwire, query: str, *, limit: int = 20, offset: int = 0, filte
     if not parsed.has_text:
         if not f:
             return empty
-        with store.engine.connect() as conn:
-            pks = sq.filtered_newest(conn, f, limit=limit, offset=offset)
-            total = sq.filtered_count(conn, f, cap=MAX_DEPTH)
-            ids = sq.ids_of(conn, pks)
+        with store.reading():
+            pks = sq.filtered_newest(store, f, limit=limit, offset=offset)
+            total = sq.filtered_count(store, f, cap=MAX_DEPTH)
+            ids = ids_of(store, pks)
         papers = store.papers_by_ids([ids[pk] for pk in pks if pk in ids])
         return SearchResult(query, papers, total, "filters", parsed, offset=offset)
 
@@ -97,17 +98,17 @@ def search(pw: Paperwire, query: str, *, limit: int = 20, offset: int = 0, filte
     use_vectors = index is not None and len(index) > 0
     if mode == "semantic" and not use_vectors:
         mode = "keyword"
-    with store.engine.connect() as conn:
+    with store.reading():
         keyword: list[tuple[int, float]] = []
         semantic_job = None
         if use_vectors:  # encoded and searched on another core while the database ranks keywords
-            allowed = allowed_pks(pw, conn, f) if f else None
+            allowed = allowed_pks(pw, f) if f else None
             semantic_job = pw.pool.submit(_semantic, model, index, parsed.semantic_text, max(depth, CANDIDATES), allowed)
         if mode != "semantic":
             if use_vectors:  # hybrid: the rarer terms only (see keyword_ranked); the semantic stage ranks too
-                keyword = _hybrid_keyword(conn, parsed, max(depth, CANDIDATES), allowed, len(index))
+                keyword = _hybrid_keyword(store, parsed, max(depth, CANDIDATES), allowed, len(index))
             else:
-                keyword = sq.keyword_ranked(conn, parsed, limit=depth)
+                keyword = sq.keyword_ranked(store, parsed, limit=depth)
         if semantic_job is not None:
             semantic = semantic_job.result()
             if mode == "semantic":
@@ -117,11 +118,11 @@ def search(pw: Paperwire, query: str, *, limit: int = 20, offset: int = 0, filte
             total = min(len(ranked), MAX_DEPTH)
         else:
             ranked, ran = keyword, "keyword"
-            total = sq.keyword_count(conn, parsed, cap=MAX_DEPTH) if len(keyword) >= depth or offset else len(keyword)
+            total = sq.keyword_count(store, parsed, cap=MAX_DEPTH) if len(keyword) >= depth or offset else len(keyword)
         page = ranked[offset : offset + limit]
         pks = [pk for pk, _ in page]
-        ids = sq.ids_of(conn, pks)
-        marked = sq.snippets(conn, parsed, pks) if with_snippets else {}
+        ids = ids_of(store, pks)
+        marked = sq.snippets(store, parsed, pks) if with_snippets else {}
     papers = store.papers_by_ids([ids[pk] for pk in pks if pk in ids])
     scores = {ids[pk]: float(s) for pk, s in page if pk in ids}
     snippets = {ids[pk]: sq.split_marked(text) for pk, text in marked.items() if pk in ids}
@@ -129,15 +130,15 @@ def search(pw: Paperwire, query: str, *, limit: int = 20, offset: int = 0, filte
 
 
 # -- the papers a filter allows, for vector search within them ---------------------------------------
-def allowed_pks(pw: Paperwire, conn, filters: Filters) -> np.ndarray:
+def allowed_pks(pw: Paperwire, filters: Filters) -> np.ndarray:
     """pks of the papers matching ``filters`` (sorted), remembered until the database changes: a broad
     filter matches many papers (cs.CL: a third of 1M, ~0.2–1 s to read), and a few filters are most used."""
     token = data_version(pw.store)
     if token is None:  # the database cannot tell when it changed: never cache
-        return sq.filtered_pks(conn, filters)
+        return sq.filtered_pks(pw.store, filters)
     pks = pw.filter_pks.get(filters, token)
     if pks is None:
-        pks = sq.filtered_pks(conn, filters)
+        pks = sq.filtered_pks(pw.store, filters)
         pw.filter_pks.put(filters, pks, token)
     return pks
 
@@ -145,24 +146,24 @@ def allowed_pks(pw: Paperwire, conn, filters: Filters) -> np.ndarray:
 BROAD_FILTER = 0.2  # hybrid: a filter allowing at least this share of the papers is applied to keyword results here
 
 
-def _hybrid_keyword(conn, parsed: Query, k: int, allowed: np.ndarray | None, papers: int) -> list[tuple[int, float]]:
+def _hybrid_keyword(store: Store, parsed: Query, k: int, allowed: np.ndarray | None, papers: int) -> list[tuple[int, float]]:
     """The keyword stage of hybrid search. A broad filter (a category: a third of 1M papers) is applied
     to the unfiltered ranking's top ``k / share`` x 2 with the allowed pks in hand, instead of joining
     every keyword match to ``papers`` and checking the filter in SQL (hybrid + cs.CL at 1M: p95 133 ms)."""
     if allowed is not None and not len(allowed):  # the filter allows no paper at all
         return []
     f = parsed.filters
-    papers = max(papers, sq.max_pk(conn))  # every paper, embedded or not (an upper bound)
+    papers = max(papers, sq.max_pk(store))  # every paper, embedded or not (an upper bound)
     if allowed is None or f.after or f.before or not papers or len(allowed) < BROAD_FILTER * papers:
         # dates stay in SQL: common-word rankings score the newest matches, which a date range would drop
-        return sq.keyword_ranked(conn, parsed, limit=k, postings=sq.HYBRID_POSTINGS)
+        return sq.keyword_ranked(store, parsed, limit=k, postings=sq.HYBRID_POSTINGS)
     deep = math.ceil(2 * k / min(1.0, len(allowed) / papers))
-    ranked = sq.keyword_ranked(conn, parsed, limit=min(MAX_DEPTH * 2, deep), filters=Filters(),
+    ranked = sq.keyword_ranked(store, parsed, limit=min(MAX_DEPTH * 2, deep), filters=Filters(),
                                postings=sq.HYBRID_POSTINGS)  # fmt: skip
     keep = np.isin(np.fromiter((pk for pk, _ in ranked), dtype=np.int64, count=len(ranked)), allowed)
     kept = [hit for hit, ok in zip(ranked, keep) if ok][:k]
     if len(kept) < k and len(ranked) >= deep:  # the filter took too many: rank within it
-        return sq.keyword_ranked(conn, parsed, limit=k, postings=sq.HYBRID_POSTINGS)
+        return sq.keyword_ranked(store, parsed, limit=k, postings=sq.HYBRID_POSTINGS)
     return kept
 
 
@@ -190,9 +191,9 @@ def similar_to_many(pw: Paperwire, paper_ids: list[str], limit: int = 10, *,
     embeddings use the terms alone. Unknown ids are ignored; None when none of them exists."""
     store = pw.store
     limit = max(0, min(limit, 100))
-    with store.engine.connect() as conn:
-        pk_of = sq.pks_of(conn, paper_ids)
-        allowed = allowed_pks(pw, conn, filters) if filters else None
+    with store.reading():
+        pk_of = pks_of(store, paper_ids)
+        allowed = allowed_pks(pw, filters) if filters else None
     if not pk_of:
         return None
     given = set(pk_of.values())
@@ -220,8 +221,7 @@ def similar_to_many(pw: Paperwire, paper_ids: list[str], limit: int = 10, *,
         found, method = term_hits[:limit], "terms"
     else:
         found, method = _keyword_neighbours(store, list(pk_of), given, limit, filters), "keyword"
-    with store.engine.connect() as conn:
-        ids = sq.ids_of(conn, [pk for pk, _ in found])
+    ids = ids_of(store, [pk for pk, _ in found])
     papers = store.papers_by_ids([ids[pk] for pk, _ in found if pk in ids])
     return Related(papers, {ids[pk]: float(s) for pk, s in found if pk in ids}, method)
 
@@ -275,6 +275,5 @@ def _keyword_neighbours(store: Store, paper_ids: list[str], exclude: set[int], l
     if not words:
         return []
     query = Query(text=" ".join(words), words=tuple(words))
-    with store.engine.connect() as conn:
-        ranked = sq.keyword_ranked(conn, query, limit=limit + len(exclude), filters=filters or Filters())
+    ranked = sq.keyword_ranked(store, query, limit=limit + len(exclude), filters=filters or Filters())
     return [(pk, s) for pk, s in ranked if pk not in exclude][:limit]

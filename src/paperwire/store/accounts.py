@@ -4,11 +4,11 @@ here (those live in ``services.accounts``), only queries that are exact under co
 items use the primary key and ``ON CONFLICT DO NOTHING``, so counts are ``COUNT(*)`` of real rows."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from paperwire.store import schema as t
@@ -103,12 +103,12 @@ def create_user(store: Store, email: str, password_hash: str | None, *, display_
 
 
 def get_user(store: Store, pk: int) -> User | None:
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return _user(conn.execute(select(users).where(users.c.pk == pk)).first())
 
 
 def user_by_email(store: Store, email: str) -> User | None:
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return _user(conn.execute(select(users).where(users.c.email == email)).first())
 
 
@@ -148,7 +148,7 @@ def user_by_session(store: Store, token_hash: str, now: datetime) -> User | None
         select(users).join(user_sessions, user_sessions.c.user_pk == users.c.pk)
         .where(user_sessions.c.token_hash == token_hash, user_sessions.c.expires_at > now)
     )  # fmt: skip
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return _user(conn.execute(query).first())
 
 
@@ -163,21 +163,6 @@ def delete_sessions(store: Store, user_pk: int, *, keep: str | None = None) -> N
         query = query.where(user_sessions.c.token_hash != keep)
     with store.transaction() as conn:
         conn.execute(query)
-
-
-# -- papers by id -----------------------------------------------------------------------------------------
-def paper_pks(store: Store, ids: Iterable[str]) -> dict[str, int]:
-    ids = sorted(set(ids))
-    out: dict[str, int] = {}
-    with store.engine.connect() as conn:
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
-            out.update(conn.execute(select(t.papers.c.id, t.papers.c.pk).where(t.papers.c.id.in_(chunk))).all())
-    return out
-
-
-def paper_pk(store: Store, paper_id: str) -> int | None:
-    return paper_pks(store, [paper_id]).get(paper_id)
 
 
 def claim_submission(store: Store, paper_pk: int, submitter: str) -> bool:
@@ -202,17 +187,17 @@ def set_vote(store: Store, user_pk: int, paper_pk: int, on: bool) -> int:
         return conn.execute(select(func.count()).where(votes.c.paper_pk == paper_pk)).scalar_one()
 
 
-def vote_counts(store: Store, pks: Sequence[int], conn: Connection | None = None) -> dict[int, int]:
+def vote_counts(store: Store, pks: Sequence[int]) -> dict[int, int]:
     """User votes per paper pk (papers without votes are left out); one query per 500 papers."""
     pks = sorted({pk for pk in pks if pk is not None})
     out: dict[int, int] = {}
     if not pks:
         return out
-    with store.engine.connect() as c:
+    with store.connect() as conn:
         for start in range(0, len(pks), CHUNK):
             chunk = pks[start : start + CHUNK]
             query = select(votes.c.paper_pk, func.count()).where(votes.c.paper_pk.in_(chunk)).group_by(votes.c.paper_pk)
-            out.update(c.execute(query).all())
+            out.update(conn.execute(query).all())
     return out
 
 
@@ -220,7 +205,7 @@ def voted(store: Store, user_pk: int, pks: Sequence[int]) -> set[int]:
     pks = sorted({pk for pk in pks if pk is not None})
     if not pks:
         return set()
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return set(conn.execute(select(votes.c.paper_pk).where(votes.c.user_pk == user_pk,
                                                                votes.c.paper_pk.in_(pks))).scalars())  # fmt: skip
 
@@ -228,7 +213,7 @@ def voted(store: Store, user_pk: int, pks: Sequence[int]) -> set[int]:
 def user_votes(store: Store, user_pk: int) -> list[str]:
     query = (select(t.papers.c.id).join(votes, votes.c.paper_pk == t.papers.c.pk)
              .where(votes.c.user_pk == user_pk).order_by(votes.c.created_at.desc()))  # fmt: skip
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return list(conn.execute(query).scalars())
 
 
@@ -251,14 +236,14 @@ def ratings_for(store: Store, user_pk: int, pks: Sequence[int] | None = None) ->
         if not pks:
             return {}
         query = query.where(ratings.c.paper_pk.in_(pks))
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return dict(conn.execute(query).all())
 
 
 def user_ratings(store: Store, user_pk: int) -> list[tuple[str, int]]:
     query = (select(t.papers.c.id, ratings.c.value).join(ratings, ratings.c.paper_pk == t.papers.c.pk)
              .where(ratings.c.user_pk == user_pk).order_by(ratings.c.updated_at.desc()))  # fmt: skip
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return [tuple(r) for r in conn.execute(query)]
 
 
@@ -277,13 +262,13 @@ def create_collection(store: Store, user_pk: int, name: str, description: str | 
 
 
 def get_collection(store: Store, pk: int) -> Collection | None:
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         row = conn.execute(_collection_query().where(collections.c.pk == pk)).first()
     return Collection(**row._mapping) if row else None
 
 
 def user_collections(store: Store, user_pk: int) -> list[Collection]:
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         rows = conn.execute(_collection_query().where(collections.c.user_pk == user_pk)
                             .order_by(collections.c.name, collections.c.pk)).all()  # fmt: skip
     return [Collection(**r._mapping) for r in rows]
@@ -323,7 +308,7 @@ def collection_paper_ids(store: Store, collection_pk: int) -> list[str]:
     query = (select(t.papers.c.id).join(collection_items, collection_items.c.paper_pk == t.papers.c.pk)
              .where(collection_items.c.collection_pk == collection_pk)
              .order_by(collection_items.c.added_at.desc(), t.papers.c.id))  # fmt: skip
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return list(conn.execute(query).scalars())
 
 
@@ -336,7 +321,7 @@ def collections_holding(store: Store, user_pk: int, pks: Sequence[int]) -> dict[
              .join(collections, collections.c.pk == collection_items.c.collection_pk)
              .where(collections.c.user_pk == user_pk, collection_items.c.paper_pk.in_(pks)))  # fmt: skip
     out: dict[int, set[int]] = {}
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         for paper, coll in conn.execute(query):
             out.setdefault(paper, set()).add(coll)
     return out
@@ -356,7 +341,7 @@ def set_follow(store: Store, user_pk: int, kind: str, target: str, on: bool) -> 
 def user_follows(store: Store, user_pk: int) -> list[tuple[str, str]]:
     query = select(follows.c.kind, follows.c.target).where(follows.c.user_pk == user_pk).order_by(follows.c.kind,
                                                                                                   follows.c.target)
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return [tuple(r) for r in conn.execute(query)]
 
 
@@ -374,7 +359,7 @@ def following_paper_ids(store: Store, user_pk: int, since: datetime | None, limi
     if since is not None:
         query = query.where(p.c.published >= since)
     query = query.order_by(p.c.published.desc(), p.c.id.desc()).limit(limit).offset(offset)
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return list(conn.execute(query).scalars())
 
 
@@ -389,7 +374,7 @@ def add_token(store: Store, user_pk: int, name: str, token_hash: str, prefix: st
 
 def user_tokens(store: Store, user_pk: int) -> list[ApiToken]:
     cols = [c for c in api_tokens.c if c.name != "token_hash"]
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         rows = conn.execute(select(*cols).where(api_tokens.c.user_pk == user_pk).order_by(api_tokens.c.pk)).all()
     return [ApiToken(**r._mapping) for r in rows]
 
@@ -424,7 +409,7 @@ def add_comment(store: Store, paper_pk: int, user_pk: int, body: str) -> int:
 
 
 def get_comment(store: Store, pk: int) -> Comment | None:
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         row = conn.execute(_comment_query().where(comments.c.pk == pk)).first()
     return Comment(**row._mapping) if row else None
 
@@ -433,7 +418,7 @@ def paper_comments(store: Store, paper_pk: int, *, include_hidden: bool = False)
     query = _comment_query().where(comments.c.paper_pk == paper_pk)
     if not include_hidden:
         query = query.where(comments.c.is_hidden.is_(False))
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         rows = conn.execute(query.order_by(comments.c.created_at, comments.c.pk)).all()
     return [Comment(**r._mapping) for r in rows]
 
@@ -453,7 +438,7 @@ def comment_counts(store: Store, pks: Sequence[int]) -> dict[int, int]:
     500 papers."""
     pks = sorted({pk for pk in pks if pk is not None})
     out: dict[int, int] = {}
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         for start in range(0, len(pks), CHUNK):
             query = (select(comments.c.paper_pk, func.count())
                      .where(comments.c.paper_pk.in_(pks[start : start + CHUNK]), comments.c.is_hidden.is_(False))

@@ -131,7 +131,7 @@ def get_subscriber(store: Store, *, pk: int | None = None, email: str | None = N
         query = query.where(S.c.user_pk == user_pk).order_by(S.c.pk).limit(1)
     else:
         query = query.where(S.c.email == (email or "").lower())
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         row = conn.execute(query).first()
     return Subscriber.from_row(row) if row else None
 
@@ -140,7 +140,7 @@ def subscribers(store: Store, status: str | None = None) -> list[Subscriber]:
     query = select(S).order_by(S.c.pk)
     if status:
         query = query.where(S.c.status == status)
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return [Subscriber.from_row(r) for r in conn.execute(query)]
 
 
@@ -214,7 +214,7 @@ def remove_subscriber(store: Store, email: str) -> bool:
 def schedule_rows(store: Store) -> list[tuple]:
     """(pk, timezone, send_hour, frequency, weekday, last_scheduled) of active subscribers."""
     query = select(S.c.pk, S.c.timezone, S.c.send_hour, S.c.frequency, S.c.weekday, S.c.last_scheduled)
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return [tuple(r) for r in conn.execute(query.where(S.c.status == ACTIVE))]
 
 
@@ -248,7 +248,7 @@ def create_deliveries(store: Store, due: Iterable[tuple[int, date]], chunk: int 
 
 
 def get_delivery(store: Store, pk: int) -> Delivery | None:
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         row = conn.execute(select(D).where(D.c.pk == pk)).first()
     return Delivery(**row._mapping) if row else None
 
@@ -259,7 +259,7 @@ def deliveries(store: Store, digest_date: date | None = None, subscriber_pk: int
         query = query.where(D.c.digest_date == digest_date)
     if subscriber_pk is not None:
         query = query.where(D.c.subscriber_pk == subscriber_pk)
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return [Delivery(**r._mapping) for r in conn.execute(query)]
 
 
@@ -281,7 +281,7 @@ def ready_pks(store: Store, now: datetime | None = None, limit: int | None = Non
         query = query.where(D.c.digest_date == digest_date)
     if limit:
         query = query.limit(limit)
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return list(conn.execute(query).scalars())
 
 
@@ -291,7 +291,7 @@ def next_retry_at(store: Store, digest_date: date | None = None) -> datetime | N
         D.c.status.in_((PENDING, SENDING)))  # fmt: skip
     if digest_date is not None:
         query = query.where(D.c.digest_date == digest_date)
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         value = conn.execute(query).scalar()
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
@@ -368,5 +368,5 @@ def retry_later(store: Store, pk: int, token: str, delay_seconds: float, error: 
 def sent_paper_ids(store: Store, subscriber_pk: int) -> set[str]:
     """Ids of every paper ever sent to the subscriber."""
     query = select(papers.c.id).join(L, L.c.paper_pk == papers.c.pk).where(L.c.subscriber_pk == subscriber_pk)
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return set(conn.execute(query).scalars())

@@ -1,6 +1,5 @@
-"""Read-side queries for the dated feed (a day, week or month: ``services.feed``) and for the RSS/Atom
-feeds of a category and of an author (SQLAlchemy Core; SQLite and PostgreSQL). They return paper ids,
-newest first; ``Store.papers_by_ids`` loads the papers.
+"""Read-side queries for the dated feed (a day, week or month: ``services.feed``; SQLAlchemy Core,
+SQLite and PostgreSQL). The RSS/Atom feeds of a category and of an author use ``store.queries``.
 
 As on Hugging Face Daily Papers, a paper a user of this instance submits joins the feed of the day it
 was submitted (``papers.submitted_at``), and stays in the feed of the day it was published.
@@ -14,8 +13,6 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from paperwire.store import schema as t
 from paperwire.store.schema_accounts import votes
 from paperwire.store.store import Store
-
-FEED_LIMIT = 50
 
 
 def _between(column, start, end) -> ColumnElement[bool]:
@@ -66,7 +63,7 @@ def dated_rows(store: Store, start: date, end: date, submitter: str | None = Non
         query = query.where(p.pk.in_(select(t.paper_categories.c.paper_pk).where(t.paper_categories.c.category == category)))
     if listing:
         query = query.where(p.listing == listing)
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return [tuple(r) for r in conn.execute(query.order_by(at.desc(), p.id.desc()))]
 
 
@@ -78,7 +75,7 @@ def digest_ids(store: Store, start: datetime, end: datetime) -> list[str]:
     one = timedelta(days=1)
     listed = or_(_between(p.announced_on, start.date() + one, end.date() + one),
                  and_(p.announced_on.is_(None), _between(p.published, start, end)))  # fmt: skip
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return list(conn.execute(select(p.id).where(listed).order_by(p.published.desc(), p.id.desc())).scalars())
 
 
@@ -88,7 +85,7 @@ def category_counts(store: Store, start: date, end: date, *, which: str = "new",
     n = func.count()
     query = (select(pc.category, n).join(t.papers, p.pk == pc.paper_pk).where(_in_list(which, start, end))
              .group_by(pc.category).order_by(n.desc(), pc.category).limit(limit))  # fmt: skip
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return [(c, int(k)) for c, k in conn.execute(query)]
 
 
@@ -120,7 +117,7 @@ def newest_before(store: Store, day: date, *, which: str = "new") -> date | None
         parts.append(select(func.max(p.announced_on)).where(voted, p.announced_on < day).scalar_subquery())
     parts.append(select(func.max(p.published)).where(p.announced_on.is_(None), p.published < _t(day),
                                                      *([p.upvotes > 0] if which == "daily" else [])).scalar_subquery())  # fmt: skip
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         found = [_day_of(x) for x in conn.execute(select(*parts)).one() if x is not None]
     return max(found, default=None)
 
@@ -135,38 +132,6 @@ def oldest_from(store: Store, day: date, *, which: str = "new") -> date | None:
         parts.append(select(func.min(p.announced_on)).where(voted, p.announced_on >= day).scalar_subquery())
     parts.append(select(func.min(p.published)).where(p.announced_on.is_(None), p.published >= _t(day),
                                                      *([p.upvotes > 0] if which == "daily" else [])).scalar_subquery())  # fmt: skip
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         found = [_day_of(x) for x in conn.execute(select(*parts)).one() if x is not None]
     return min(found, default=None)
-
-
-def category_paper_ids(store: Store, category: str, limit: int = FEED_LIMIT) -> list[str]:
-    """Ids of the newest papers listed in ``category`` (primary or cross-listed), newest first."""
-    p, pc = t.papers.c, t.paper_categories.c
-    query = (
-        select(p.id)
-        .where(p.pk.in_(select(pc.paper_pk).where(pc.category == category)))
-        .order_by(p.published.desc(), p.id.desc())
-        .limit(limit)
-    )
-    with store.engine.connect() as conn:
-        return list(conn.execute(query).scalars())
-
-
-def author_name(store: Store, author_key: str) -> str | None:
-    """The display name of the author with this normalised key (None if there is none)."""
-    with store.engine.connect() as conn:
-        return conn.execute(select(t.authors.c.name).where(t.authors.c.key == author_key)).scalar()
-
-
-def author_paper_ids(store: Store, author_key: str, limit: int = FEED_LIMIT) -> list[str]:
-    """Ids of the newest papers of the author with this normalised key, newest first."""
-    p, pa, a = t.papers.c, t.paper_authors.c, t.authors.c
-    query = (
-        select(p.id)
-        .where(p.pk.in_(select(pa.paper_pk).join(t.authors, a.pk == pa.author_pk).where(a.key == author_key)))
-        .order_by(p.published.desc(), p.id.desc())
-        .limit(limit)
-    )
-    with store.engine.connect() as conn:
-        return list(conn.execute(query).scalars())

@@ -1,7 +1,8 @@
 """Read-side queries for the author, organisation and category pages (SQLAlchemy Core; SQLite and
 PostgreSQL alike).
 
-Each query function takes an open connection and returns plain values: paper ids in page order (the
+Each query function takes the :class:`Store` (reading on the connection of an enclosing
+``store.reading()`` block, else its own) and returns plain values: paper ids in page order (the
 caller loads the papers with ``Store.papers_by_ids``, three queries for any page size), counts, or
 small ``Named`` tallies. Lists are newest first (``published`` then ``id`` descending, so pages
 never overlap or skip when papers share a timestamp). ``DataVersion`` tells page caches when
@@ -20,6 +21,7 @@ from urllib.parse import quote
 from sqlalchemy import Connection, Engine, Select, and_, distinct, func, select
 
 from paperwire.store import schema as t
+from paperwire.store.store import Store
 
 p = t.papers.c
 pa = t.paper_authors.c
@@ -87,51 +89,60 @@ def _organizations_of(conn: Connection, where, limit: int = 10) -> list[Named]:
 
 
 # -- authors ----------------------------------------------------------------------------------------
-def find_author(conn: Connection, key: str) -> tuple[int, str] | None:
+def find_author(store: Store, key: str) -> tuple[int, str] | None:
     """(pk, display name) of the author with normalised ``key``."""
-    row = conn.execute(select(t.authors.c.pk, t.authors.c.name).where(t.authors.c.key == key)).first()
-    return (row[0], row[1]) if row else None
+    with store.connect() as conn:
+        row = conn.execute(select(t.authors.c.pk, t.authors.c.name).where(t.authors.c.key == key)).first()
+        return (row[0], row[1]) if row else None
 
 
 def _papers_of_author(author_pk: int) -> Select:
     return select(pa.paper_pk).where(pa.author_pk == author_pk)
 
 
-def author_paper_ids(conn: Connection, author_pk: int, *, limit: int, offset: int = 0) -> list[str]:
-    return _ids(conn, p.pk.in_(_papers_of_author(author_pk)), limit, offset)
+def author_paper_ids(store: Store, author_pk: int, *, limit: int, offset: int = 0) -> list[str]:
+    with store.connect() as conn:
+        return _ids(conn, p.pk.in_(_papers_of_author(author_pk)), limit, offset)
 
 
-def author_totals(conn: Connection, author_pk: int) -> Totals:
-    return _totals(conn, p.pk.in_(_papers_of_author(author_pk)))
+def author_totals(store: Store, author_pk: int) -> Totals:
+    with store.connect() as conn:
+        return _totals(conn, p.pk.in_(_papers_of_author(author_pk)))
 
 
-def coauthors(conn: Connection, author_pk: int, limit: int = 20) -> list[Named]:
+def coauthors(store: Store, author_pk: int, limit: int = 20) -> list[Named]:
     """The author's most frequent co-authors."""
-    return _authors_of(conn, _papers_of_author(author_pk), exclude=author_pk, limit=limit)
+    with store.connect() as conn:
+        return _authors_of(conn, _papers_of_author(author_pk), exclude=author_pk, limit=limit)
 
 
-def author_organizations(conn: Connection, author_pk: int, limit: int = 10) -> list[Named]:
-    return _organizations_of(conn, p.pk.in_(_papers_of_author(author_pk)), limit)
+def author_organizations(store: Store, author_pk: int, limit: int = 10) -> list[Named]:
+    with store.connect() as conn:
+        return _organizations_of(conn, p.pk.in_(_papers_of_author(author_pk)), limit)
 
 
 # -- organisations ----------------------------------------------------------------------------------
-def find_organization(conn: Connection, key: str) -> tuple[int, str] | None:
-    o = t.organizations.c
-    row = conn.execute(select(o.pk, o.name).where(o.key == key)).first()
-    return (row[0], row[1]) if row else None
+def find_organization(store: Store, key: str) -> tuple[int, str] | None:
+    with store.connect() as conn:
+        o = t.organizations.c
+        row = conn.execute(select(o.pk, o.name).where(o.key == key)).first()
+        return (row[0], row[1]) if row else None
 
 
-def organization_paper_ids(conn: Connection, org_pk: int, *, limit: int, offset: int = 0) -> list[str]:
-    return _ids(conn, p.organization_pk == org_pk, limit, offset)
+def organization_paper_ids(store: Store, org_pk: int, *, limit: int, offset: int = 0) -> list[str]:
+    with store.connect() as conn:
+        return _ids(conn, p.organization_pk == org_pk, limit, offset)
 
 
-def organization_totals(conn: Connection, org_pk: int) -> Totals:
-    return _totals(conn, p.organization_pk == org_pk)
+def organization_totals(store: Store, org_pk: int) -> Totals:
+    with store.connect() as conn:
+        return _totals(conn, p.organization_pk == org_pk)
 
 
-def organization_authors(conn: Connection, org_pk: int, limit: int = 20) -> list[Named]:
+def organization_authors(store: Store, org_pk: int, limit: int = 20) -> list[Named]:
     """The organisation's most frequent authors."""
-    return _authors_of(conn, select(p.pk).where(p.organization_pk == org_pk), limit=limit)
+    with store.connect() as conn:
+        return _authors_of(conn, select(p.pk).where(p.organization_pk == org_pk), limit=limit)
 
 
 # -- categories -------------------------------------------------------------------------------------
@@ -139,34 +150,38 @@ def _papers_in_category(category: str) -> Select:
     return select(pc.paper_pk).where(pc.category == category)
 
 
-def category_paper_ids(conn: Connection, category: str, *, limit: int, offset: int = 0) -> list[str]:
-    return _ids(conn, p.pk.in_(_papers_in_category(category)), limit, offset)
+def category_paper_ids(store: Store, category: str, *, limit: int, offset: int = 0) -> list[str]:
+    with store.connect() as conn:
+        return _ids(conn, p.pk.in_(_papers_in_category(category)), limit, offset)
 
 
-def category_totals(conn: Connection, category: str) -> Totals:
-    return _totals(conn, p.pk.in_(_papers_in_category(category)))
+def category_totals(store: Store, category: str) -> Totals:
+    with store.connect() as conn:
+        return _totals(conn, p.pk.in_(_papers_in_category(category)))
 
 
-def related_categories(conn: Connection, category: str, limit: int = 8) -> list[Named]:
+def related_categories(store: Store, category: str, limit: int = 8) -> list[Named]:
     """Categories most often listed on the same papers as ``category``."""
-    other = t.paper_categories.alias("other")
-    n = func.count().label("n")
-    same_paper = and_(other.c.paper_pk == pc.paper_pk, other.c.category != pc.category)
-    query = (
-        select(other.c.category, n)
-        .select_from(t.paper_categories.join(other, same_paper))
-        .where(pc.category == category)
-        .group_by(other.c.category)
-        .order_by(n.desc(), other.c.category)
-        .limit(limit)
-    )
-    return [Named(c, c, int(count)) for c, count in conn.execute(query)]
+    with store.connect() as conn:
+        other = t.paper_categories.alias("other")
+        n = func.count().label("n")
+        same_paper = and_(other.c.paper_pk == pc.paper_pk, other.c.category != pc.category)
+        query = (
+            select(other.c.category, n)
+            .select_from(t.paper_categories.join(other, same_paper))
+            .where(pc.category == category)
+            .group_by(other.c.category)
+            .order_by(n.desc(), other.c.category)
+            .limit(limit)
+        )
+        return [Named(c, c, int(count)) for c, count in conn.execute(query)]
 
 
 # -- feed helpers -----------------------------------------------------------------------------------
-def newest_published_between(conn: Connection, start: datetime, end: datetime) -> datetime | None:
+def newest_published_between(store: Store, start: datetime, end: datetime) -> datetime | None:
     """The newest publication time in [start, end) (None when the range has no papers)."""
-    return conn.execute(select(func.max(p.published)).where(p.published >= start, p.published < end)).scalar()
+    with store.connect() as conn:
+        return conn.execute(select(func.max(p.published)).where(p.published >= start, p.published < end)).scalar()
 
 
 # -- change detection for page caches ---------------------------------------------------------------

@@ -1,9 +1,10 @@
 """Keyword search SQL with BM25-style ranking, filters and snippets, on SQLite (FTS5) and PostgreSQL
 (the weighted ``search_vector`` tsvector with its GIN index).
 
-Every function takes an open connection and a parsed :class:`paperwire.rank.query.Query`; user text
-only ever reaches the database as bound parameters of quoted terms (``rank.query.fts5_query`` /
-``tsquery_parts`` / :class:`Unit`), so no input is query syntax. Ranking is BM25 on both, a title
+Every public function takes the :class:`Store` (reading on the connection of an enclosing
+``store.reading()`` block, else its own) and a parsed :class:`paperwire.rank.query.Query`; user text
+only ever reaches the database as bound parameters of quoted terms (:func:`fts5_query` /
+:func:`tsquery_parts` / :class:`Unit`), so no input is query syntax. Ranking is BM25 on both, a title
 match counting three times an abstract match (measured best on SciFact): SQLite ``bm25(papers_fts,
 3.0, 1.0)``; PostgreSQL computes the same formula here (:func:`_pg_ranked`) from the tsvector's term
 positions and weights, with document frequencies counted through the GIN index and cached per process
@@ -15,17 +16,17 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 import numpy as np
 from sqlalchemy import Connection, Text, bindparam, case, func, literal_column, or_, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
 from sqlalchemy.sql.elements import ColumnElement
 
-from paperwire.rank.query import Filters, Query, fts5_query, tsquery_parts
+from paperwire.rank.query import Filters, Query
 from paperwire.store import schema as t
+from paperwire.store.store import Store
 
 p = t.papers.c
 MARK_START, MARK_END = "\x02", "\x03"  # snippet highlight markers (never in normalised text)
@@ -69,17 +70,6 @@ def filter_clauses(filters: Filters) -> list[ColumnElement]:
     if filters.before:
         clauses.append(p.published < filters.before)
     return clauses
-
-
-def _pg_tsquery(query: Query) -> ColumnElement | None:
-    parts = tsquery_parts(query)
-    if not parts:
-        return None
-    expr = None
-    for n, (function, arg) in enumerate(parts):
-        one = getattr(func, function)(literal_column("'english'::regconfig"), bindparam(f"tsq_{n}", arg))
-        expr = one if expr is None else expr.op("||")(one)
-    return expr
 
 
 # -- keyword ranking ----------------------------------------------------------------------------------
@@ -131,6 +121,25 @@ def query_units(query: Query) -> list[Unit]:
             + [Unit("prefix", p) for p in query.prefixes])  # fmt: skip
 
 
+# -- query text: every user term quoted, so no input is query syntax ----------------------------------
+def fts5_query(query: Query) -> str:
+    """An FTS5 MATCH expression in which every term is quoted: words (stop words dropped, see
+    ``Query.ranked_words``) and phrases OR-ed, prefixes as ``"diffus"*``. Empty when the query has no text."""
+    return " OR ".join(u.fts5() for u in query_units(query))
+
+
+def tsquery_parts(query: Query) -> list[tuple[str, str]]:
+    """(function, argument) pairs that PostgreSQL turns into one tsquery each, OR-ed together:
+    ``plainto_tsquery`` for a word, ``phraseto_tsquery`` for a phrase, ``to_tsquery`` with a quoted
+    lexeme and ``:*`` for a prefix. Words are ``\\w+`` only, so the quoting is safe."""
+    return [u.tsquery() for u in query_units(query)]
+
+
+def _pg_tsquery(query: Query) -> ColumnElement | None:
+    units = query_units(query)
+    return _pg_units_tsquery(units, "or", prefix="tsq") if units else None
+
+
 class _Stats:
     """Per-database corpus statistics: document frequencies of units and lexemes, the number of papers
     and their mean length. Kept per process; refreshed when a paper was added (a larger max pk) or
@@ -151,7 +160,7 @@ _lexemes: dict[str, tuple[str, ...]] = {}  # PostgreSQL: a word's lexemes ('engl
 
 def _stats_for(conn: Connection) -> _Stats:
     key = conn.engine.url.render_as_string(hide_password=False)
-    token = max_pk(conn)
+    token = _max_pk(conn)
     with _stats_lock:
         stats = _stats.get(key)
         if stats is None or stats.token != token or time.monotonic() - stats.created > STATS_TTL:
@@ -159,7 +168,7 @@ def _stats_for(conn: Connection) -> _Stats:
         return stats
 
 
-def max_pk(conn: Connection) -> int:
+def _max_pk(conn: Connection) -> int:
     """The largest paper pk (0 when there are none): an upper bound of the number of papers, read from the index."""
     return int(conn.execute(select(func.max(p.pk))).scalar() or 0)
 
@@ -199,7 +208,7 @@ def _plan(conn: Connection, units: list[Unit], depth: int) -> tuple[list[Unit], 
     return kept, "or"
 
 
-def affordable_units(conn: Connection, units: list[Unit], postings: int) -> list[Unit]:
+def _affordable_units(conn: Connection, units: list[Unit], postings: int) -> list[Unit]:
     """The rarest ``units`` whose document frequencies add up to at most ``postings`` (in query order)."""
     stats = _stats_for(conn)
     df = {u: _unit_df(conn, stats, u) for u in units}
@@ -239,7 +248,7 @@ def _pg_units_tsquery(units: list[Unit], how: str = "or", prefix: str = "m") -> 
     return expr
 
 
-def keyword_ranked(conn: Connection, query: Query, *, limit: int, filters: Filters | None = None,
+def keyword_ranked(store: Store, query: Query, *, limit: int, filters: Filters | None = None,
                    postings: int | None = None) -> list[tuple[int, float]]:  # fmt: skip
     """(paper pk, score) of the best ``limit`` papers matching any term of ``query``, best first
     (BM25, title weighted 3x the abstract, on both databases; see MAX_SCORED for common words).
@@ -249,19 +258,20 @@ def keyword_ranked(conn: Connection, query: Query, *, limit: int, filters: Filte
     the whole posting list of every scored term for its IDF (FTS5: ~40 ms for a word in 300k of 1M
     papers), while a word that common weighs little (IDF ~1.2 against 5–9 for rare words). No unit
     that rare: no keyword results (the semantic ranking stands alone)."""
-    filters = query.filters if filters is None else filters
-    units = query_units(query)
-    if not units or limit <= 0:
-        return []
-    if postings is not None:
-        units = affordable_units(conn, units, postings)
-        if not units:
+    with store.connect() as conn:
+        filters = query.filters if filters is None else filters
+        units = query_units(query)
+        if not units or limit <= 0:
             return []
-    where = filter_clauses(filters)
-    matched, how = _plan(conn, units, limit)
-    if _dialect(conn) == "sqlite":
-        return _sqlite_ranked(conn, units, matched, how, where, limit)
-    return _pg_ranked(conn, units, matched, how, where, limit)
+        if postings is not None:
+            units = _affordable_units(conn, units, postings)
+            if not units:
+                return []
+        where = filter_clauses(filters)
+        matched, how = _plan(conn, units, limit)
+        if _dialect(conn) == "sqlite":
+            return _sqlite_ranked(conn, units, matched, how, where, limit)
+        return _pg_ranked(conn, units, matched, how, where, limit)
 
 
 def _sqlite_ranked(conn, units, matched, how, where, limit) -> list[tuple[int, float]]:
@@ -405,120 +415,127 @@ def _like_prefix(prefix: str) -> str:
     return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def keyword_count(conn: Connection, query: Query, *, filters: Filters | None = None, cap: int = 10_000) -> int:
-    """How many papers match (counted up to ``cap``)."""
-    filters = query.filters if filters is None else filters
-    if not query.has_text:
-        return 0
+def _matching(dialect: str, query: Query, filters: Filters, cap: int):
+    """pks of the papers matching any term of ``query`` and ``filters`` (at most ``cap``); None when
+    the query has no text."""
     where = filter_clauses(filters)
-    if _dialect(conn) == "sqlite":
+    if dialect == "sqlite":
         match = fts5_query(query)
         if not match:
-            return 0
-        inner = (
+            return None
+        return (
             select(p.pk)
             .select_from(t.papers.join(text("papers_fts"), literal_column("papers_fts.rowid") == p.pk))
             .where(text("papers_fts MATCH :match").bindparams(match=match), *where)
             .limit(cap)
         )
-    else:
-        q = select(_pg_tsquery(query).label("q")).subquery("q")
-        inner = (
-            select(p.pk)
-            .select_from(t.papers.join(q, literal_column("true")))
-            .where(literal_column("papers.search_vector").op("@@")(q.c.q), *where)
-            .limit(cap)
-        )
-    return int(conn.execute(select(func.count()).select_from(inner.subquery())).scalar_one())
+    tsq = _pg_tsquery(query)
+    if tsq is None:
+        return None
+    q = select(tsq.label("q")).subquery("q")
+    return (
+        select(p.pk)
+        .select_from(t.papers.join(q, literal_column("true")))
+        .where(literal_column("papers.search_vector").op("@@")(q.c.q), *where)
+        .limit(cap)
+    )
 
 
-def filtered_newest(conn: Connection, filters: Filters, *, limit: int, offset: int = 0) -> list[int]:
+def keyword_count(store: Store, query: Query, *, filters: Filters | None = None, cap: int = 10_000) -> int:
+    """How many papers match (counted up to ``cap``)."""
+    filters = query.filters if filters is None else filters
+    if not query.has_text:
+        return 0
+    with store.connect() as conn:
+        inner = _matching(_dialect(conn), query, filters, cap)
+        if inner is None:
+            return 0
+        return int(conn.execute(select(func.count()).select_from(inner.subquery())).scalar_one())
+
+
+def keyword_matches(store: Store, query: Query, *, filters: Filters | None = None, cap: int = 10_000) -> list[int]:
+    """pks (ascending) of the papers matching any term of ``query``, unranked (at most ``cap``)."""
+    filters = query.filters if filters is None else filters
+    if not query.has_text:
+        return []
+    with store.connect() as conn:
+        inner = _matching(_dialect(conn), query, filters, cap)
+        return [] if inner is None else sorted(conn.execute(inner).scalars())
+
+
+def filtered_newest(store: Store, filters: Filters, *, limit: int, offset: int = 0) -> list[int]:
     """pks of the papers matching ``filters`` (no text), newest first."""
-    stmt = select(p.pk).where(*filter_clauses(filters)).order_by(p.published.desc(), p.pk.desc())
-    return list(conn.execute(stmt.limit(limit).offset(offset)).scalars())
+    with store.connect() as conn:
+        stmt = select(p.pk).where(*filter_clauses(filters)).order_by(p.published.desc(), p.pk.desc())
+        return list(conn.execute(stmt.limit(limit).offset(offset)).scalars())
 
 
-def filtered_count(conn: Connection, filters: Filters, cap: int = 100_000) -> int:
-    inner = select(p.pk).where(*filter_clauses(filters)).limit(cap).subquery()
-    return int(conn.execute(select(func.count()).select_from(inner)).scalar_one())
+def filtered_count(store: Store, filters: Filters, cap: int = 100_000) -> int:
+    with store.connect() as conn:
+        inner = select(p.pk).where(*filter_clauses(filters)).limit(cap).subquery()
+        return int(conn.execute(select(func.count()).select_from(inner)).scalar_one())
 
 
-def filtered_pks(conn: Connection, filters: Filters) -> np.ndarray:
+def filtered_pks(store: Store, filters: Filters) -> np.ndarray:
     """pks (sorted int64) of every paper matching ``filters``, for vector search within that subset.
 
     Each filter is read from its own index alone (categories from ``paper_categories``, dates from
     ``papers.published``, ...) and the sets are intersected here: joining back to ``papers`` row by
     row costs a b-tree search per pk (cs.CL in 1M papers: 1.9 s against ~0.1 s)."""
-    pa, a, pc, o = t.paper_authors.c, t.authors.c, t.paper_categories.c, t.organizations.c
-    parts = []
-    for key in filters.authors:  # the matching authors first, then their papers through ix_paper_authors_author_pk
-        parts.append(select(pa.paper_pk).where(pa.author_pk.in_(select(a.pk).where(author_named(key)))))
-    if filters.categories:
-        spellings = [s for c in filters.categories for s in category_spellings(c)]
-        parts.append(select(pc.paper_pk).where(pc.category.in_(spellings)))
-    if filters.orgs:
-        parts.append(select(p.pk).where(p.organization_pk.in_(select(o.pk).where(o.key.in_(list(filters.orgs))))))
-    dates = [c for c in (p.published >= filters.after if filters.after else None,
-                         p.published < filters.before if filters.before else None) if c is not None]  # fmt: skip
-    if dates:
-        parts.append(select(p.pk).where(*dates))
-    if not parts:
-        parts.append(select(p.pk))
-    found: np.ndarray | None = None
-    for stmt in parts:
-        pks = np.unique(np.fromiter(conn.execute(stmt).scalars(), dtype=np.int64))
-        found = pks if found is None else np.intersect1d(found, pks, assume_unique=True)
-        if not len(found):
-            break
-    found.flags.writeable = False  # shared by the search service's cache (and prepared once per index)
-    return found
+    with store.connect() as conn:
+        pa, a, pc, o = t.paper_authors.c, t.authors.c, t.paper_categories.c, t.organizations.c
+        parts = []
+        for key in filters.authors:  # the matching authors first, then their papers through ix_paper_authors_author_pk
+            parts.append(select(pa.paper_pk).where(pa.author_pk.in_(select(a.pk).where(author_named(key)))))
+        if filters.categories:
+            spellings = [s for c in filters.categories for s in category_spellings(c)]
+            parts.append(select(pc.paper_pk).where(pc.category.in_(spellings)))
+        if filters.orgs:
+            parts.append(select(p.pk).where(p.organization_pk.in_(select(o.pk).where(o.key.in_(list(filters.orgs))))))
+        dates = [c for c in (p.published >= filters.after if filters.after else None,
+                             p.published < filters.before if filters.before else None) if c is not None]  # fmt: skip
+        if dates:
+            parts.append(select(p.pk).where(*dates))
+        if not parts:
+            parts.append(select(p.pk))
+        found: np.ndarray | None = None
+        for stmt in parts:
+            pks = np.unique(np.fromiter(conn.execute(stmt).scalars(), dtype=np.int64))
+            found = pks if found is None else np.intersect1d(found, pks, assume_unique=True)
+            if not len(found):
+                break
+        found.flags.writeable = False  # shared by the search service's cache (and prepared once per index)
+        return found
 
 
-def ids_of(conn: Connection, pks: Sequence[int]) -> dict[int, str]:
-    out: dict[int, str] = {}
-    pks = list(pks)
-    for start in range(0, len(pks), 500):
-        chunk = pks[start : start + 500]
-        out.update((a, b) for a, b in conn.execute(select(p.pk, p.id).where(p.pk.in_(chunk))))
-    return out
-
-
-def pks_of(conn: Connection, ids: Iterable[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    ids = list(dict.fromkeys(ids))
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        out.update((a, b) for a, b in conn.execute(select(p.id, p.pk).where(p.id.in_(chunk))))
-    return out
-
-
-def snippets(conn: Connection, query: Query, pks: Sequence[int]) -> dict[int, str]:
+def snippets(store: Store, query: Query, pks: Sequence[int]) -> dict[int, str]:
     """For each paper of ``pks`` whose abstract matches ``query``, a short extract of it with the
     matched words between :data:`MARK_START` and :data:`MARK_END`."""
-    if not pks or not query.has_text:
-        return {}
-    pks = list(pks)
-    if _dialect(conn) == "sqlite":
-        match = fts5_query(query)
-        if not match:
+    with store.connect() as conn:
+        if not pks or not query.has_text:
             return {}
-        stmt = text(
-            f"SELECT rowid, snippet(papers_fts, 1, '{MARK_START}', '{MARK_END}', '…', {SNIPPET_WORDS}) "
-            "FROM papers_fts WHERE papers_fts MATCH :match AND rowid IN :pks"
-        ).bindparams(bindparam("pks", expanding=True))
-        rows = conn.execute(stmt, {"match": match, "pks": pks})
-        return {pk: s for pk, s in rows if s and MARK_START in s}
-    tsq = _pg_tsquery(query)
-    q = select(tsq.label("q")).subquery("q")
-    options = (f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords={SNIPPET_WORDS}, MinWords=12, ShortWord=2, "
-               'MaxFragments=2, FragmentDelimiter=" … "')  # fmt: skip
-    headline = func.ts_headline(literal_column("'english'::regconfig"), p.summary, q.c.q, options)
-    stmt = (
-        select(p.pk, headline)
-        .select_from(t.papers.join(q, literal_column("true")))
-        .where(p.pk.in_(pks), literal_column("papers.search_vector").op("@@")(q.c.q))
-    )
-    return {pk: s for pk, s in conn.execute(stmt) if s and MARK_START in s}
+        pks = list(pks)
+        if _dialect(conn) == "sqlite":
+            match = fts5_query(query)
+            if not match:
+                return {}
+            stmt = text(
+                f"SELECT rowid, snippet(papers_fts, 1, '{MARK_START}', '{MARK_END}', '…', {SNIPPET_WORDS}) "
+                "FROM papers_fts WHERE papers_fts MATCH :match AND rowid IN :pks"
+            ).bindparams(bindparam("pks", expanding=True))
+            rows = conn.execute(stmt, {"match": match, "pks": pks})
+            return {pk: s for pk, s in rows if s and MARK_START in s}
+        tsq = _pg_tsquery(query)
+        q = select(tsq.label("q")).subquery("q")
+        options = (f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords={SNIPPET_WORDS}, MinWords=12, ShortWord=2, "
+                   'MaxFragments=2, FragmentDelimiter=" … "')  # fmt: skip
+        headline = func.ts_headline(literal_column("'english'::regconfig"), p.summary, q.c.q, options)
+        stmt = (
+            select(p.pk, headline)
+            .select_from(t.papers.join(q, literal_column("true")))
+            .where(p.pk.in_(pks), literal_column("papers.search_vector").op("@@")(q.c.q))
+        )
+        return {pk: s for pk, s in conn.execute(stmt) if s and MARK_START in s}
 
 
 def split_marked(snippet: str, *, leading: bool = False, trailing: bool = False) -> list[tuple[str, bool]]:
@@ -541,11 +558,7 @@ def split_marked(snippet: str, *, leading: bool = False, trailing: bool = False)
     return [(s.replace(MARK_START, "").replace(MARK_END, ""), m) for s, m in out if s]
 
 
-def published_of(conn: Connection, pks: Sequence[int]) -> dict[int, datetime]:
-    out: dict[int, datetime] = {}
-    pks = list(pks)
-    for start in range(0, len(pks), 500):
-        out.update((a, b) for a, b in conn.execute(select(p.pk, p.published).where(p.pk.in_(pks[start : start + 500]))))
-    return out
-
-
+def max_pk(store: Store) -> int:
+    """The largest paper pk (0 when there are none): an upper bound of the number of papers, read from the index."""
+    with store.connect() as conn:
+        return _max_pk(conn)

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import delete, func, select, union_all
+from sqlalchemy import delete, select, union_all
 
 from paperwire.store import schema as t
 from paperwire.store.schema_accounts import collection_items, collections, ratings, votes
 from paperwire.store.schema_recommend import user_interests
+from paperwire.store.ids import ids_of
 from paperwire.store.store import Store, utcnow
 
 p = t.papers.c
@@ -31,7 +32,7 @@ def user_signals(store: Store, user_pk: int) -> list[Signal]:
              .join(collections, collections.c.pk == collection_items.c.collection_pk)
              .where(collections.c.user_pk == user_pk))  # fmt: skip
     out: list[Signal] = []
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         for pk, value, at in conn.execute(select(ratings.c.paper_pk, ratings.c.value, ratings.c.updated_at)
                                           .where(ratings.c.user_pk == user_pk)):  # fmt: skip
             out.append(Signal(pk, "rating", int(value), at))
@@ -51,7 +52,7 @@ def positive_pairs(store: Store) -> np.ndarray:
         .join(collections, collections.c.pk == collection_items.c.collection_pk),
         select(votes.c.user_pk, votes.c.paper_pk),
     )
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         rows = conn.execute(query).all()
     if not rows:
         return np.zeros((0, 2), dtype=np.int64)
@@ -59,7 +60,7 @@ def positive_pairs(store: Store) -> np.ndarray:
 
 
 def get_interests(store: Store, user_pk: int) -> str:
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return conn.execute(select(user_interests.c.text).where(user_interests.c.user_pk == user_pk)).scalar() or ""
 
 
@@ -80,30 +81,15 @@ def candidate_pks(store: Store, since: datetime | None, until: datetime | None, 
     if category:
         pc = t.paper_categories.c
         query = query.where(p.pk.in_(select(pc.paper_pk).where(pc.category == category)))
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return np.array(sorted(conn.execute(query).scalars()), dtype=np.int64)
-
-
-def newest_published(store: Store) -> datetime | None:
-    with store.engine.connect() as conn:
-        return conn.execute(select(func.max(p.published))).scalar()
 
 
 def papers_by_pk(store: Store, pks: list[int]) -> dict[int, object]:
     """Full papers (``Paper``) by pk, for the pks that exist."""
-    pks = [int(x) for x in pks]
-    if not pks:
+    if not len(pks):
         return {}
-    with store.engine.connect() as conn:
-        ids = dict(conn.execute(select(p.pk, p.id).where(p.pk.in_(pks))).all())
+    with store.reading() as conn:
+        ids = ids_of(store, pks)
         loaded = store.load_papers(conn, ids.values())
     return {pk: loaded[pid] for pk, pid in ids.items() if pid in loaded}
-
-
-def texts_by_pk(store: Store, pks: list[int]) -> dict[int, tuple[str, str]]:
-    """(title, summary) by pk."""
-    if not pks:
-        return {}
-    with store.engine.connect() as conn:
-        return {pk: (title, summary) for pk, title, summary in
-                conn.execute(select(p.pk, p.title, p.summary).where(p.pk.in_([int(x) for x in pks])))}  # fmt: skip

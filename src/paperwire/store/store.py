@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
@@ -73,6 +74,7 @@ class Store:
         self.engine = engine
         self.dialect = engine.dialect.name
         self._ph = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+        self._reading: ContextVar[Connection | None] = ContextVar(f"paperwire-store-{id(self)}", default=None)
 
     # -- lifecycle ------------------------------------------------------------------------------
     @classmethod
@@ -92,6 +94,31 @@ class Store:
     def transaction(self) -> Iterator[Connection]:
         with self.engine.begin() as conn:
             yield conn
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A connection for reads: the one of the enclosing :meth:`reading` block, else a new one."""
+        conn = self._reading.get()
+        if conn is not None:
+            yield conn
+            return
+        with self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def reading(self, conn: Connection | None = None) -> Iterator[Connection]:
+        """Run the store functions called inside on one connection (one snapshot, one pool checkout):
+        a search's several queries; on ``conn`` when given (e.g. to read inside an open transaction).
+        Writes (:meth:`transaction`) still take their own connection."""
+        if conn is None and self._reading.get() is not None:
+            yield self._reading.get()
+            return
+        with self.engine.connect() if conn is None else nullcontext(conn) as conn:
+            token = self._reading.set(conn)
+            try:
+                yield conn
+            finally:
+                self._reading.reset(token)
 
     # -- low-level helpers ------------------------------------------------------------------------
     def _d(self, value: date | None):
@@ -284,20 +311,6 @@ class Store:
                 conn.exec_driver_sql(f"DELETE FROM {table} WHERE {col} IN ({marks})", tuple(chunk))
         return len(rows)
 
-    # -- keyword search (minimal; the search issue builds ranking, filters and snippets) -------------
-    def keyword_ids(self, conn: Connection, terms: Sequence[str], limit: int = 20) -> list[str]:
-        """Paper ids matching all ``terms`` (plain words), best first."""
-        if not terms:
-            return []
-        if self.dialect == "sqlite":
-            query = " ".join('"' + term.replace('"', '""') + '"' for term in terms)
-            sql = ("SELECT p.id FROM papers_fts f JOIN papers p ON p.pk = f.rowid "
-                   "WHERE papers_fts MATCH ? ORDER BY bm25(papers_fts, 3.0, 1.0) LIMIT ?")  # fmt: skip
-            return [r[0] for r in conn.exec_driver_sql(sql, (query, limit))]
-        sql = ("SELECT id FROM papers, plainto_tsquery('english', %s) q WHERE search_vector @@ q "
-               "ORDER BY ts_rank(search_vector, q) DESC LIMIT %s")  # fmt: skip
-        return [r[0] for r in conn.exec_driver_sql(sql, (" ".join(terms), limit))]
-
     # -- ingest log -----------------------------------------------------------------------------------
     def start_run(self, source: str, target: str, cursor: str | None = None) -> int:
         """Open a run in the log; earlier runs of the same target still marked running were killed."""
@@ -335,7 +348,7 @@ class Store:
         """The newest run of ``source``/``target`` that stored a cursor (runs that committed nothing have none)."""
         c = t.ingest_runs.c
         query = select(t.ingest_runs).where(c.source == source, c.target == target, c.cursor.is_not(None))
-        with self.engine.connect() as conn:
+        with self.connect() as conn:
             row = conn.execute(query.order_by(c.pk.desc()).limit(1)).first()
         return IngestRun(**{**row._asdict(), "errors": json.loads(row.errors) if row.errors else []}) if row else None
 
@@ -345,7 +358,7 @@ class Store:
             query = query.where(t.ingest_runs.c.source == source)
         if target:
             query = query.where(t.ingest_runs.c.target == target)
-        with self.engine.connect() as conn:
+        with self.connect() as conn:
             return [
                 IngestRun(**{**row._asdict(), "errors": json.loads(row.errors) if row.errors else []})
                 for row in conn.execute(query)
@@ -353,7 +366,7 @@ class Store:
 
     # -- read side for front ends ----------------------------------------------------------------------
     def latest_papers(self, limit: int = 50) -> list[Paper]:
-        with self.engine.connect() as conn:
+        with self.connect() as conn:
             ids = conn.execute(
                 select(t.papers.c.id).order_by(t.papers.c.published.desc(), t.papers.c.id.desc()).limit(limit)
             ).scalars().all()
@@ -362,7 +375,7 @@ class Store:
 
     def papers_by_ids(self, ids: Sequence[str]) -> list[Paper]:
         """Full papers in the order of ``ids`` (unknown ids skipped)."""
-        with self.engine.connect() as conn:
+        with self.connect() as conn:
             found = self.load_papers(conn, ids)
         return [found[i] for i in ids if i in found]
 
@@ -371,26 +384,16 @@ class Store:
         query = select(func.max(t.papers.c.published))
         if upvoted:
             query = query.where(t.papers.c.upvotes > 0)
-        with self.engine.connect() as conn:
+        with self.connect() as conn:
             return conn.execute(query).scalar()
 
-    def published_before(self, when: datetime) -> datetime | None:
-        """The newest publication time before ``when`` (None if there is none)."""
-        with self.engine.connect() as conn:
-            return conn.execute(select(func.max(t.papers.c.published)).where(t.papers.c.published < when)).scalar()
-
-    def published_from(self, when: datetime) -> datetime | None:
-        """The oldest publication time at or after ``when``."""
-        with self.engine.connect() as conn:
-            return conn.execute(select(func.min(t.papers.c.published)).where(t.papers.c.published >= when)).scalar()
-
     def get_paper(self, paper_id: str) -> Paper | None:
-        with self.engine.connect() as conn:
+        with self.connect() as conn:
             return self.load_papers(conn, [paper_id]).get(paper_id)
 
     def stats(self) -> dict:
         p = t.papers.c
-        with self.engine.connect() as conn:
+        with self.connect() as conn:
             count, first, last, upvoted = conn.execute(
                 select(func.count(), func.min(p.published), func.max(p.published),
                        func.count().filter(p.upvotes > 0))  # fmt: skip

@@ -728,7 +728,7 @@ def following(request: Request, page: int = 1):
     if user is None:
         return _login_redirect(request)
     page = max(1, min(page, 1000)) - 1
-    papers, has_next = community.following_feed(_store(request), user, page=page, limit=30)
+    papers, has_next = community.following_feed(request.app.state.pw, user, page=page, limit=30)
     return _page(request, "following.html", {
         "follows": community.follows(_store(request), user), "papers": papers, "kinds": community.FOLLOW_KINDS,
         "next_url": f"/following?page={page + 2}" if has_next else None, "show_dates": True,

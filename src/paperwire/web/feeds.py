@@ -27,7 +27,7 @@ from paperwire.api.hf_shapes import page_url
 from paperwire.services import feed as feed_service
 from paperwire.services import search as search_service
 from paperwire.services.periods import Period, PeriodError
-from paperwire.store import Paper, feed_queries
+from paperwire.store import Paper, queries
 
 router = APIRouter(route_class=ParamErrorRoute, tags=["Feeds"])
 
@@ -131,7 +131,7 @@ def category_feed(request: Request, category: str, fmt: Format):
     store = request.app.state.store
     category = category.strip()
     usable = 0 < len(category) <= 50 and category.isprintable()  # PostgreSQL refuses NUL in a query
-    ids = feed_queries.category_paper_ids(store, category) if usable else []
+    ids = queries.category_paper_ids(store, category, limit=LIST_LIMIT) if usable else []
     if not ids:
         return error_response(404, f"no papers in category {_xml(category)[:50]}")
     return _render(request, fmt, title=f"paperwire · {category}", subtitle=f"The newest papers in {category}",
@@ -147,9 +147,10 @@ def author_feed(request: Request, author_key: str, fmt: Format):
 
     store = request.app.state.store
     key = name_key(author_key[:300])
-    name = feed_queries.author_name(store, key) if key else None
-    if name is None:
+    found = queries.find_author(store, key) if key else None
+    if found is None:
         return error_response(404, f"no author {_xml(author_key)[:100]!r}")
-    papers = store.papers_by_ids(feed_queries.author_paper_ids(store, key))
+    author_pk, name = found
+    papers = store.papers_by_ids(queries.author_paper_ids(store, author_pk, limit=LIST_LIMIT))
     return _render(request, fmt, title=f"paperwire · {name}", subtitle=f"The newest papers of {name}",
                    html_path=f"/authors/{quote(key.replace(' ', '-'), safe='')}", papers=papers)  # fmt: skip
