@@ -44,7 +44,7 @@ def test_ingesting_a_good_file_exits_zero_and_reports_counts(run, fixtures_dir):
 
 
 def test_ingesting_a_file_embeds_the_new_papers_unless_told_not_to(run, fixtures_dir, tmp_path):
-    from paperwire.index import embeddings
+    from paperwire.store import embeddings
     from paperwire.index.embedder import MINILM
     from paperwire.store.store import Store
 

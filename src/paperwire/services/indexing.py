@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from paperwire.context import Paperwire
 from paperwire.index import embeddings
+from paperwire.store import embeddings as stored
 from paperwire.index.embedder import paper_text, text_hash
 
 log = logging.getLogger(__name__)
@@ -91,9 +92,8 @@ def embed_pks(pw: Paperwire, pks: Sequence[int]) -> int:
     if not todo:
         return 0
     vectors = embedder.encode([paper_text(title, summary) for _, title, summary in todo])
-    with pw.store.transaction() as conn:
-        embeddings.write(conn, embedder.name, [(pk, text_hash(title, summary), vector)
-                                               for (pk, title, summary), vector in zip(todo, vectors)])  # fmt: skip
+    stored.write(pw.store, embedder.name, [(pk, text_hash(title, summary), vector)
+                                           for (pk, title, summary), vector in zip(todo, vectors)])  # fmt: skip
     return len(todo)
 
 
@@ -103,5 +103,4 @@ def backlog(pw: Paperwire) -> int:
 
 
 def _missing(pw: Paperwire, model: str) -> list[tuple[int, str, str]]:
-    with pw.store.engine.connect() as conn:
-        return embeddings.missing(conn, model)
+    return embeddings.missing(pw.store, model)

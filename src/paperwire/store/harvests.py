@@ -49,7 +49,7 @@ class HarvestState:
 
 def states(store: Store) -> dict[str, HarvestState]:
     """Every source's row, by source name (sources never harvested are absent)."""
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         rows = conn.execute(select(h)).mappings().all()
     return {row["source"]: HarvestState(**row) for row in rows}
 
@@ -111,7 +111,7 @@ def fail(store: Store, source: str, now: datetime, error: str) -> None:
 def freshness(store: Store) -> dict:
     """What the stored corpus covers: papers, the newest arXiv listing day and Hugging Face day, and
     the span of the bundled sample corpus (papers whose first source is ``demo``)."""
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         bundled = case((p.c.source == "demo", p.c.published))
         total, newest_listing, newest_hf, first, last = conn.execute(
             select(func.count(), func.max(p.c.announced_on), func.max(p.c.hf_day), func.min(bundled),
