@@ -175,3 +175,23 @@ def test_the_publication_day_links_forward_to_the_day_of_a_submission(client, st
     assert submit(client, p.id).status_code == 303
     page = feed.feed(store, Period.parse("day", "2019-03-04"))
     assert page.newer == date.fromisoformat(_submitted_day(store, p.id))
+
+
+def test_a_paper_new_to_this_instance_is_embedded_in_the_background_after_submission(store, db_url, smtp, httpserver,
+                                                                                      fixtures_dir, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from paperwire.context import Paperwire
+    from paperwire.index.embedder import FakeEmbedder
+    from paperwire.store import embeddings
+
+    settings = Settings(database_url=db_url, smtp_url=smtp[1], secret_key="test-secret-key", data_dir=tmp_path,
+                        arxiv_api_url=httpserver.url_for("/api/query"))  # fmt: skip
+    pw = Paperwire(settings, store, embedder=FakeEmbedder())
+    _serve(httpserver, fixtures_dir, "2505.18878", "id_list.xml")
+    with TestClient(create_app(pw=pw)) as client:
+        signup(client, "sub@example.org", display_name="Ada")
+        assert submit(client, "2505.18878").status_code == 303
+        pw.wait_background(timeout=60)
+    assert embeddings.count(store, FakeEmbedder().name) == 1
+    pw.close()

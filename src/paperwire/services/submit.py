@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import logging
 
+from paperwire.context import Paperwire
 from paperwire.ingest import ingest_items
 from paperwire.ingest.normalize import arxiv_id
 from paperwire.services.errors import AccountError
+from paperwire.services.indexing import index_soon
 from paperwire.settings import Settings
 from paperwire.sources.errors import SourceError
 from paperwire.store import Paper, Store
@@ -65,11 +67,16 @@ def fetch_from_arxiv(store: Store, settings: Settings, paper_id: str) -> Paper:
     return paper
 
 
-def submit(store: Store, settings: Settings, user: User, text: str) -> Paper:
+def submit(pw: Paperwire, user: User, text: str) -> Paper:
     """Submit the paper named by ``text``; returns it with its submitter. Raises :class:`AccountError`
-    for an id that is not one (or unknown to arXiv) and :class:`AlreadySubmitted` for a duplicate."""
+    for an id that is not one (or unknown to arXiv) and :class:`AlreadySubmitted` for a duplicate. A
+    paper new to this instance is embedded and indexed in the background (``index_soon``)."""
+    store = pw.store
     paper_id = parse_id(text)
-    paper = store.get_paper(paper_id) or fetch_from_arxiv(store, settings, paper_id)
+    paper = store.get_paper(paper_id)
+    if paper is None:
+        paper = fetch_from_arxiv(store, pw.settings, paper_id)
+        index_soon(pw)
     if paper.submitted_by or not db.claim_submission(store, paper.pk, submitter_name(user)):
         raise AlreadySubmitted(store.get_paper(paper_id) or paper)
     return store.get_paper(paper_id)

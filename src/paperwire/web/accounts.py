@@ -795,7 +795,7 @@ async def submit_paper(request: Request, got: SignedIn):
     if wait:
         return _too_many(request, wait)
     try:
-        paper = await _run(submit_svc.submit, _store(request), _settings(request), user, form.get("paper", ""))
+        paper = await _run(submit_svc.submit, request.app.state.pw, user, form.get("paper", ""))
     except submit_svc.AlreadySubmitted as dup:
         return _page(request, "submit.html", {"form": _safe_form(form), "existing": dup.paper}, status=409)
     except AccountError as err:
