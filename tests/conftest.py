@@ -185,3 +185,25 @@ def count_queries(store):
     """``with count_queries() as statements:`` lists the SQL statements ``store`` runs inside the block
     (to pin a page's or endpoint's query count: no N+1 query can creep in)."""
     return lambda: _statements_run(store.engine)
+
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture
+def redis_ns():
+    """(redis URL, a fresh key namespace); the namespace's keys are deleted afterwards."""
+    try:
+        import redis
+
+        client = redis.Redis.from_url(REDIS_URL)
+        client.ping()
+    except Exception as err:  # noqa: BLE001
+        require(False, f"Redis not reachable at {REDIS_URL}: {err}")
+    import uuid
+
+    namespace = f"pwtest-{uuid.uuid4().hex[:10]}"
+    yield REDIS_URL, namespace
+    for key in client.scan_iter(f"{namespace}*"):
+        client.delete(key)
+    client.close()

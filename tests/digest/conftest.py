@@ -6,7 +6,6 @@ import email
 import email.policy
 import threading
 import time
-import uuid
 from collections import Counter
 from datetime import date
 
@@ -14,7 +13,6 @@ import pytest
 
 from tests.conftest import free_port, require
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 
@@ -116,23 +114,6 @@ def settings_for(db_url):
 @pytest.fixture
 def settings(settings_for, smtp_server):
     return settings_for(smtp_server)
-
-
-@pytest.fixture
-def redis_ns():
-    """(redis URL, a fresh key namespace); the namespace's keys are deleted afterwards."""
-    try:
-        import redis
-
-        client = redis.Redis.from_url(REDIS_URL)
-        client.ping()
-    except Exception as err:  # noqa: BLE001
-        require(False, f"Redis not reachable at {REDIS_URL}: {err}")
-    namespace = f"pwtest-{uuid.uuid4().hex[:10]}"
-    yield REDIS_URL, namespace
-    for key in client.scan_iter(f"{namespace}*"):
-        client.delete(key)
-    client.close()
 
 
 D = date.fromisoformat

@@ -35,9 +35,18 @@ def harvest(
         raise fail(f"unknown source {', '.join(unknown)}: use {' or '.join(SOURCES)}")
     if source is None and not opened.settings.harvest_sources:
         raise fail("PAPERWIRE_HARVEST_SOURCES is empty: name a source with --source")
-    with database_errors(opened.settings):
-        with console.status("harvesting…", spinner="dots") if not as_json else nullcontext():
-            report = run(opened.pw, sources=source, index=not no_index)
+    pw = opened.pw
+    if opened.settings.redis_url and pw.dispatcher is None:  # embedding fans out to `paperwire worker`s
+        from paperwire.jobs.queue import open_queue
+
+        pw.dispatcher = open_queue(opened.settings)
+    try:
+        with database_errors(opened.settings):
+            with console.status("harvesting…", spinner="dots") if not as_json else nullcontext():
+                report = run(pw, sources=source, index=not no_index)
+    finally:
+        if pw.dispatcher is not None:
+            pw.dispatcher.close()
     if as_json:
         out.print_json(json.dumps(report.as_dict()))
     else:

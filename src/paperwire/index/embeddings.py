@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,9 +38,9 @@ class EmbedReport:
                 "seconds": round(self.seconds, 2)}  # fmt: skip
 
 
-def missing(store: Store, model: str) -> list[tuple[int, str, str]]:
-    """(pk, title, summary) of papers without a current embedding by ``model``."""
-    return [(pk, title, summary) for pk, title, summary, m, h in paper_rows(store)
+def missing(store: Store, model: str, pks: Sequence[int] | None = None) -> list[tuple[int, str, str]]:
+    """(pk, title, summary) of papers (of ``pks``) without a current embedding by ``model``."""
+    return [(pk, title, summary) for pk, title, summary, m, h in paper_rows(store, pks)
             if m != model or h != text_hash(title, summary)]  # fmt: skip
 
 

@@ -87,8 +87,7 @@ def embed_pks(pw: Paperwire, pks: Sequence[int]) -> int:
     """The worker's job: embed those of ``pks`` that still lack a current embedding; returns how many.
     Running it twice, or after another worker did, does nothing more (the text hash says what is current)."""
     embedder = pw.indexing_embedder()
-    wanted = set(int(pk) for pk in pks)
-    todo = [row for row in _missing(pw, embedder.name) if row[0] in wanted]
+    todo = embeddings.missing(pw.store, embedder.name, sorted({int(pk) for pk in pks}))
     if not todo:
         return 0
     vectors = embedder.encode([paper_text(title, summary) for _, title, summary in todo])

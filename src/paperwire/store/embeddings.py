@@ -3,6 +3,7 @@ bytes tagged with the embedder's name and a hash of the text embedded. Reads and
 papers need embedding and computing the vectors live in ``index.embeddings``."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timezone
 
 import numpy as np
@@ -26,11 +27,14 @@ def from_blobs(blobs: list[bytes], dim: int) -> np.ndarray:
     return np.frombuffer(b"".join(blobs), dtype="<f2").reshape(len(blobs), dim).astype(np.float32)
 
 
-def paper_rows(store: Store) -> list[tuple[int, str, str, str | None, str | None]]:
-    """(pk, title, summary, model, text hash) of every paper, model and hash None when not embedded."""
+def paper_rows(store: Store, pks: Sequence[int] | None = None) -> list[tuple[int, str, str, str | None, str | None]]:
+    """(pk, title, summary, model, text hash) of every paper (of those of ``pks``), model and hash None
+    when not embedded."""
     query = select(p.pk, p.title, p.summary, e.model, e.text_hash).select_from(
         t.papers.outerjoin(t.paper_embeddings, e.paper_pk == p.pk)
     )
+    if pks is not None:
+        query = query.where(p.pk.in_(list(pks)))
     with store.connect() as conn:
         return [tuple(row) for row in conn.execute(query)]
 
