@@ -61,12 +61,6 @@ def _secret(request: Request) -> str:
     return settings_of(request).secret_key.get_secret_value()
 
 
-def has_session(request: Request) -> bool:
-    """True when the request carries a session cookie: pages showing per-user state must not come
-    from (or go into) the shared page cache."""
-    return SESSION_COOKIE in request.cookies
-
-
 def session_token(request: Request) -> str | None:
     raw = request.cookies.get(SESSION_COOKIE)
     if not raw or len(raw) > 200:
