@@ -3,8 +3,9 @@ globals: :func:`install_templates`, called by ``create_app`` (no module register
 effect of being imported).
 
 Filters: the URL, date and text helpers of ``web.pages``. Globals: ``static_url``, ``version``,
-``category_names``, ``listing_labels``, and the per-request helpers of the shared templates: ``viewer(request)`` (the
-logged-in user), ``card_state(request, papers)`` (votes, ratings, collections of the cards),
+``category_names``, ``listing_labels``, and the per-request helpers of the shared templates:
+``viewer(request)`` (the logged-in user), ``card_state(request, papers)`` (votes, ratings,
+collections of the cards),
 ``paper_extras(request, paper)`` (the paper page's vote breakdown and comments) and
 ``csrf_for(request)``.
 """
