@@ -41,7 +41,7 @@ def test_concurrent_votes_keep_the_count_exact(app, store):
     for i in range(12):
         reader = account(store, f"c{i}@example.org")
         c = TestClient(app, headers=HTML)
-        from paperwire.web.accounts import SESSION_COOKIE
+        from paperwire.web.http import SESSION_COOKIE
         from itsdangerous import Signer
 
         c.cookies.set(SESSION_COOKIE, Signer("test-secret-key", salt="session").sign(svc.start_session(store, reader)).decode())

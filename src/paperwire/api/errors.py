@@ -1,9 +1,14 @@
-"""JSON responses and errors shared by the API routers (and the feeds).
+"""JSON responses and errors shared by the API routers, the feeds and the web pages.
 
-Error bodies are ``{"detail": message, "error": message}``: ``detail`` is FastAPI's and this
-project's convention, ``error`` is the Hugging Face Hub's, which ``huggingface_hub`` shows in the
-exception it raises. A bad query or path parameter is a 400 whose message names the parameter
-(:class:`ParamErrorRoute` turns FastAPI's validation errors into that), an unknown paper a 404.
+Error bodies are ``{"detail": message, "error": message}`` (:func:`error_response`, the one shape
+of the project): ``detail`` is FastAPI's and this project's convention, ``error`` is the Hugging
+Face Hub's, which ``huggingface_hub`` shows in the exception it raises. A bad query or path
+parameter is a 400 whose message names the parameter (:class:`ParamErrorRoute` turns FastAPI's
+validation errors into that), an unknown paper a 404.
+
+:func:`wants_html` is the one answer to "HTML page or JSON?" for errors anywhere in the app, and
+:class:`Refusal` the exception a route or dependency raises to answer early with an error; the
+app's one handler for it (``web.http.answer_refusal``) renders a page or this JSON body.
 """
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import orjson
-from fastapi import Request, Response
+from fastapi import HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
@@ -45,8 +50,46 @@ def _scrub(value: Any) -> Any:
     return value
 
 
-def error_response(status_code: int, message: str) -> Response:
-    return json_response({"detail": message, "error": message}, status_code)
+def error_response(status_code: int, message: str, *, error: str | None = None,
+                   headers: dict[str, str] | None = None) -> Response:
+    """The error body: ``error`` repeats ``message`` unless given (``"unauthorized"`` for a bad API token)."""
+    return json_response({"detail": message, "error": message if error is None else error}, status_code, headers)
+
+
+def wants_html(request: Request) -> bool:
+    """Whether an error should be an HTML page (a browser or htmx asking outside ``/api/``) rather than JSON."""
+    if request.url.path.startswith("/api/"):
+        return False
+    return "text/html" in request.headers.get("accept", "") or "hx-request" in request.headers
+
+
+class Refusal(HTTPException):
+    """Raised (by a route or a dependency) to answer with an error instead of running on: a page for
+    :func:`wants_html` requests, else :func:`error_response`. Subclasses say how the page differs."""
+
+    def __init__(self, status_code: int, message: str, *, error: str | None = None,
+                 headers: dict[str, str] | None = None):  # fmt: skip
+        super().__init__(status_code, message, headers)
+        self.message = message
+        self.error = error
+
+    def json(self) -> Response:
+        return error_response(self.status_code, self.message, error=self.error, headers=self.headers)
+
+
+class NotSignedIn(Refusal):
+    """No logged-in user: pages redirect to the log-in page, JSON is a 401."""
+
+    def __init__(self):
+        super().__init__(401, "log in first")
+
+
+class TooMany(Refusal):
+    """A rate limit is reached: 429 with ``Retry-After``."""
+
+    def __init__(self, wait: int):
+        message = f"too many requests: try again in {wait} second{'s' if wait != 1 else ''}"
+        super().__init__(429, message, headers={"Retry-After": str(wait)})
 
 
 class ParamError(Exception):

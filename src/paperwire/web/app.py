@@ -1,8 +1,23 @@
 """The web application: ``create_app(settings)`` is shared by `paperwire serve`, the tests and the
 benchmarks. Front ends are thin: they call services and render templates or JSON.
 
-Routers: ``web.pages`` (HTML pages), ``web.feeds`` (RSS/Atom), ``api.hf`` (the Hugging Face–compatible
-JSON API). Errors are JSON ``{"detail": ...}`` with a 4xx status for API routes, never a traceback.
+Routers, in the order they are included (the first match wins):
+
+- ``api.search`` — ``/api/papers/search``, similar and batch lookups (JSON);
+- ``api.hf`` — the Hugging Face–compatible papers API (JSON);
+- ``api.me`` — ``/api/me/...``: an API-token holder's account, votes, ratings, collections, follows,
+  recommendations and interests (JSON, ``Authorization: Bearer``);
+- ``web.feeds`` — RSS/Atom feeds;
+- ``web.accounts`` — sign-up, log-in/out, email verification, password reset, the settings page;
+- ``web.library`` — votes, ratings, collections, follows and the following feed, comments, submit;
+- ``web.recommend`` — the "For you" pages;
+- ``web.digest`` — the email digest's pages;
+- ``web.status`` — ``/status`` and ``/api/status``: the daily loop's state;
+- ``web.pages`` — the HTML pages (feed, trending, search, paper, author, ...): last, for its catch-alls.
+
+Errors: a route or dependency raises ``api.errors.Refusal``; the one handler, ``web.http.answer_refusal``,
+answers a page (``api.errors.wants_html``) or the JSON body ``{"detail": ..., "error": ...}`` with the
+4xx status, never a traceback. The templates get their filters and globals from ``web.templating``.
 """
 from __future__ import annotations
 
@@ -63,15 +78,19 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     from ``settings`` on ``store`` or the settings' database, migrated at start-up: the start-up gate
     of the architecture). With ``scheduler`` the harvest schedule and the daily digest schedule run
     in-process (APScheduler; several servers harvest and send once between them)."""
+    from paperwire.api.errors import Refusal
     from paperwire.api.hf import router as hf_api
+    from paperwire.api.me import router as me_api
     from paperwire.api.search import router as search_api
     from paperwire.web.accounts import router as accounts
     from paperwire.web.digest import router as digest
     from paperwire.web.feeds import router as feeds
+    from paperwire.web.http import answer_refusal
+    from paperwire.web.library import router as library
     from paperwire.web.pages import router as pages
+    from paperwire.web.recommend import router as recommend
     from paperwire.web.status import router as status_pages
-    from paperwire.web.recommend import api_router as recommend_api
-    from paperwire.web.recommend import router as recommend_pages
+    from paperwire.web.templating import install_templates
 
     if pw is None:
         pw = Paperwire.open(settings or load_settings(), store=store, upgrade=True)
@@ -110,6 +129,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
 
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.add_exception_handler(Refusal, answer_refusal)
+    install_templates()
 
     @app.get("/healthz", include_in_schema=False)
     def healthz():
@@ -117,10 +138,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
 
     app.include_router(search_api)  # before hf_api: /api/papers/{id}/similar must win over its catch-all
     app.include_router(hf_api)
+    app.include_router(me_api)
     app.include_router(feeds)
     app.include_router(accounts)
-    app.include_router(recommend_pages)
-    app.include_router(recommend_api)
+    app.include_router(library)
+    app.include_router(recommend)
     app.include_router(digest)
     app.include_router(status_pages)
     app.include_router(pages)  # last: its catch-all routes must not shadow the API

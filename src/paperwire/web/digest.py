@@ -183,17 +183,15 @@ async def account_digest(request: Request):
     unsubscribe the signed-in user. A plain form with the account CSRF token."""
     from fastapi.responses import RedirectResponse
 
-    from paperwire.web import accounts as web_accounts
+    from paperwire.web.accounts import settings_page
+    from paperwire.web.http import signed_in_form
 
-    try:
-        user, form = await web_accounts.signed_in_form(request)
-    except web_accounts.Refused as refused:  # not signed in, or a bad form
-        return refused.response
+    user, form = await signed_in_form(request)  # not signed in, or a bad form: raises a Refusal
     if form.get("action") == "unsubscribe":
         svc.unsubscribe_account(_store(request), user)
         return RedirectResponse("/account?digest=unsubscribed#digest-title", status_code=303)
     try:
         svc.subscribe_account(_store(request), user)
     except svc.DigestError as err:
-        return web_accounts._settings_page(request, user, 400, digest_error=str(err))
+        return settings_page(request, user, 400, digest_error=str(err))
     return RedirectResponse("/account?digest=subscribed#digest-title", status_code=303)

@@ -25,12 +25,13 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from markupsafe import Markup, escape
 
 from paperwire import __version__
+from paperwire.api.errors import error_response, wants_html
 from paperwire.ingest import links
 from paperwire.ingest.normalize import name_key
 from paperwire.rank.trending import GRAVITY
@@ -44,7 +45,7 @@ from paperwire.services.periods import Period, PeriodError
 HERE = Path(__file__).parent
 router = APIRouter(include_in_schema=False)
 SESSION_COOKIE = "pw_session"  # a signed-in user sees their own votes: such pages never use the shared cache
-templates = Jinja2Templates(directory=HERE / "templates")
+templates = Jinja2Templates(directory=HERE / "templates")  # filters and globals: web.templating
 
 PER_PAGE = 30  # cards per page (feed, trending, author, organisation, category)
 SEARCH_PER_PAGE = 20
@@ -194,11 +195,6 @@ def authors_with_keys(paper) -> list[tuple[str, str | None]]:
     return list(zip(paper.authors, keys))
 
 
-templates.env.filters.update(
-    paper_url=paper_url, author_url=author_url, author_feed_url=author_feed_url, org_url=org_url,
-    category_url=category_url, period_url=period_url, step_label=step_label, safe_href=safe_href,
-    short_date=short_date, long_date=long_date, authors_with_keys=authors_with_keys,
-)
 def long_date_text(iso: str) -> str:
     """``2026-07-01`` -> ``1 July 2026``."""
     return long_date(date.fromisoformat(iso[:10]))
@@ -227,9 +223,6 @@ def stars(count: int | None) -> str:
 
 
 LISTING_LABELS = {"new": "new submission", "cross": "cross-list", "replace": "replacement"}
-templates.env.filters.update(long_date_text=long_date_text, timestamp_text=timestamp_text, linkify=linkify, stars=stars)
-templates.env.globals.update(listing_labels=LISTING_LABELS)
-templates.env.globals.update(static_url=static_url, version=__version__, category_names=browse.CATEGORY_NAMES)
 
 
 # -- request helpers ----------------------------------------------------------------------------------
@@ -239,13 +232,9 @@ class PageError(Exception):
         self.status, self.message, self.context = status, message, context
 
 
-def _wants_html(request: Request) -> bool:
-    return "text/html" in request.headers.get("accept", "")
-
-
 def _error(request: Request, err: PageError) -> Response:
-    if not _wants_html(request):
-        return JSONResponse({"detail": err.message}, status_code=err.status)
+    if not wants_html(request):
+        return error_response(err.status, err.message)
     title = {400: "Bad request", 404: "Not found"}.get(err.status, "Error")
     context = {"status": err.status, "title": title, "message": err.message, **err.context}
     return templates.TemplateResponse(request, "error.html", context, status_code=err.status)

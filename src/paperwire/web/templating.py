@@ -1,0 +1,55 @@
+"""The one place the Jinja environment of the site (``web.pages.templates``) gets its filters and
+globals: :func:`install_templates`, called by ``create_app`` (no module registers them as a side
+effect of being imported).
+
+Filters: the URL, date and text helpers of ``web.pages``. Globals: ``static_url``, ``version``,
+``category_names``, ``listing_labels``, and the per-request helpers of the shared templates:
+``viewer(request)`` (the logged-in user), ``card_state(request, papers)`` (votes, ratings,
+collections of the cards),
+``paper_extras(request, paper)`` (the paper page's vote breakdown and comments) and
+``csrf_for(request)``.
+"""
+from __future__ import annotations
+
+from paperwire import __version__
+from paperwire.services import browse, community
+from paperwire.store.accounts import User
+from paperwire.web import pages
+from paperwire.web.http import csrf_token, current_user, store_of
+
+
+def viewer(request) -> User | None:
+    return current_user(request) if request is not None else None
+
+
+def card_state(request, papers) -> community.CardState | None:
+    if request is None:
+        return None
+    papers = list(papers or [])
+    user = current_user(request)
+    return community.card_state(store_of(request), user, papers, csrf_token(request) if user else "")
+
+
+def paper_extras(request, paper) -> dict:
+    """The paper page's vote breakdown and comment thread."""
+    store, user = store_of(request), current_user(request)
+    state = community.card_state(store, user, [paper], csrf_token(request) if user else "")
+    found = community.comments(store, paper.id, user)
+    return {"st": state, "comments": [(c, community.render_markdown(c.body)) for c in found], "me": user}
+
+
+def install_templates() -> None:
+    """Register the filters and globals on ``web.pages.templates`` (idempotent)."""
+    env = pages.templates.env
+    env.filters.update(
+        paper_url=pages.paper_url, author_url=pages.author_url, author_feed_url=pages.author_feed_url,
+        org_url=pages.org_url, category_url=pages.category_url, period_url=pages.period_url,
+        step_label=pages.step_label, safe_href=pages.safe_href, short_date=pages.short_date,
+        long_date=pages.long_date, authors_with_keys=pages.authors_with_keys, long_date_text=pages.long_date_text,
+        timestamp_text=pages.timestamp_text, linkify=pages.linkify, stars=pages.stars,
+    )
+    env.globals.update(
+        static_url=pages.static_url, version=__version__, category_names=browse.CATEGORY_NAMES,
+        listing_labels=pages.LISTING_LABELS,
+        viewer=viewer, card_state=card_state, paper_extras=paper_extras, csrf_for=csrf_token,
+    )
