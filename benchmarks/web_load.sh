@@ -16,6 +16,7 @@
 # TCP_NODELAY and small answers wait ~40 ms for delayed ACKs (see the note in the web issue report).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export PAPERWIRE_HARVEST_SOURCES=""  # measure serving only: no harvest (and its indexing) during the run
 
 DURATION=${DURATION:-10}        # seconds per endpoint
 CONNECTIONS=${CONNECTIONS:-32}
@@ -42,7 +43,7 @@ if [ -z "${PAPERWIRE_DATA_DIR:-}" ]; then
   echo "ingesting $CORPUS into $PAPERWIRE_DATA_DIR ..."
   start=$(date +%s)
   "$PAPERWIRE" init >/dev/null
-  "$PAPERWIRE" ingest "$CORPUS" --json >"$workdir/ingest.json"
+  "$PAPERWIRE" ingest "$CORPUS" --no-embed --json >"$workdir/ingest.json"
   echo "  done in $(( $(date +%s) - start )) s"
 fi
 
