@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -232,16 +231,17 @@ class DataVersion:
                 self._sqlite = None
 
 
-_versions: "weakref.WeakKeyDictionary[object, DataVersion]" = weakref.WeakKeyDictionary()
 _versions_lock = threading.Lock()
 
 
 def data_version(store) -> object | None:
-    """The current :class:`DataVersion` token of a :class:`~paperwire.store.Store`'s database (one
-    detector per store, shared by the caches of search and the vector index; keyed by the store, which
-    the detector does not reference, so both go with it); None when the database cannot tell."""
-    with _versions_lock:
-        version = _versions.get(store)
-        if version is None:
-            version = _versions[store] = DataVersion(store.engine)
+    """The current :class:`DataVersion` token of a :class:`~paperwire.store.Store`'s database. The
+    detector belongs to the store (made on first use, closed with it), shared by the caches of search
+    and the vector index; None when the database cannot tell."""
+    version = store.__dict__.get("_data_version")
+    if version is None:
+        with _versions_lock:
+            version = store.__dict__.get("_data_version")
+            if version is None:
+                version = store._data_version = DataVersion(store.engine)
     return version()

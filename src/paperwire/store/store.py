@@ -88,6 +88,9 @@ class Store:
         return cls(engine)
 
     def close(self) -> None:
+        version = self.__dict__.pop("_data_version", None)  # the change detector store.queries made for it
+        if version is not None:
+            version.close()
         self.engine.dispose()
 
     @contextmanager
