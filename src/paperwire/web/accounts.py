@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperwire.api.deps import client, limiter, throttle
 from paperwire.api.errors import Refusal, TooMany
+from paperwire.api.inputs import Id
 from paperwire.services import accounts as svc
 from paperwire.services.accounts import AccountError
 from paperwire.services.mail import MailError
@@ -224,7 +225,7 @@ async def create_token(request: Request, got: SignedIn):
 
 
 @router.post("/account/tokens/{token_pk}/revoke")
-async def revoke_token(request: Request, token_pk: int, got: SignedIn):
+async def revoke_token(request: Request, token_pk: Id, got: SignedIn):
     user, _form = got
     if not svc.revoke_token(store_of(request), user, token_pk):
         raise Refusal(404, "no such token")

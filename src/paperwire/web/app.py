@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     from ``settings`` on ``store`` or the settings' database, migrated at start-up: the start-up gate
     of the architecture). With ``scheduler`` the harvest schedule and the daily digest schedule run
     in-process (APScheduler; several servers harvest and send once between them)."""
+    from paperwire.api.contract import install_contract
     from paperwire.api.errors import Refusal
     from paperwire.api.hf import router as hf_api
     from paperwire.api.me import router as me_api
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     from paperwire.web.accounts import router as accounts
     from paperwire.web.digest import router as digest
     from paperwire.web.feeds import router as feeds
+    from paperwire.web.guard import Guard
     from paperwire.web.http import answer_refusal
     from paperwire.web.library import router as library
     from paperwire.web.pages import router as pages
@@ -129,7 +131,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
 
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.add_middleware(Guard)  # body caps, multipart only where a file is taken, text checks, security headers
     app.add_exception_handler(Refusal, answer_refusal)
+    install_contract(app)  # the one error body for FastAPI's own errors; every status in the OpenAPI document
     install_templates()
 
     @app.get("/healthz", include_in_schema=False)

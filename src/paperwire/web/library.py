@@ -12,8 +12,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from paperwire.api.deps import throttle
+from paperwire.api.deps import off_loop, throttle
 from paperwire.api.errors import Refusal, json_response
+from paperwire.api.inputs import Id, parse_id
 from paperwire.services import accounts as svc
 from paperwire.services import collections as coll_svc
 from paperwire.services import community
@@ -94,10 +95,8 @@ async def rate(request: Request, act: VoteAction):
 async def collect(request: Request, act: WriteAction):
     """Add a paper to one of the user's collections, or remove it (``action=remove``)."""
     store = store_of(request)
-    try:
-        coll = coll_svc.owned(store, act.user, int(act.form.get("collection", "")))
-    except ValueError:
-        coll = None
+    pk = parse_id(act.form.get("collection", ""))
+    coll = coll_svc.owned(store, act.user, pk) if pk is not None else None
     if coll is None:
         raise Refusal(404, "no such collection")
     if act.form.get("action") == "remove":
@@ -137,9 +136,10 @@ async def new_collection(request: Request, got: SignedIn):
 
 def _collection_ref(ref: str) -> tuple[int | None, str]:
     number, _, fmt = ref.partition(".")
-    if not number.isdigit() or len(number) > 12 or fmt not in ("", "bib", "json"):
+    pk = parse_id(number)
+    if pk is None or fmt not in ("", "bib", "json"):
         return None, ""
-    return int(number), fmt
+    return pk, fmt
 
 
 @router.get("/collections/{ref}")
@@ -164,7 +164,7 @@ def show_collection(request: Request, ref: str):
                                              "mine": user is not None and user.pk == coll.user_pk})  # fmt: skip
 
 
-async def owned_collection(request: Request, pk: int) -> tuple:
+async def owned_collection(request: Request, pk: Id) -> tuple:
     """A dependency: the logged-in user, the CSRF-checked form and their collection ``pk`` (else 404)."""
     user, form = await signed_in_form(request)
     coll = coll_svc.owned(store_of(request), user, pk)
@@ -177,7 +177,7 @@ OwnedCollection = Annotated[tuple, Depends(owned_collection)]
 
 
 @router.post("/collections/{pk}/edit")
-async def edit_collection(request: Request, pk: int, got: OwnedCollection):
+async def edit_collection(request: Request, pk: Id, got: OwnedCollection):
     _user, form, coll = got
     try:
         coll_svc.update(store_of(request), coll, form.get("name", ""), form.get("description"), form.get("public") == "1")
@@ -187,17 +187,18 @@ async def edit_collection(request: Request, pk: int, got: OwnedCollection):
 
 
 @router.post("/collections/{pk}/delete")
-async def delete_collection(request: Request, pk: int, got: OwnedCollection):
+async def delete_collection(request: Request, pk: Id, got: OwnedCollection):
     coll_svc.delete(store_of(request), got[2])
     return RedirectResponse("/collections", status_code=303)
 
 
 @router.post("/collections/{pk}/import", response_class=HTMLResponse)
-async def import_collection(request: Request, pk: int, got: OwnedCollection):
-    _user, form, coll = got
+async def import_collection(request: Request, pk: Id, got: OwnedCollection):
+    user, form, coll = got
+    throttle(request, "import", "user", str(user.pk))
     text = form.get("file") or form.get("ids") or ""
-    try:
-        request.state.pw_import = coll_svc.import_refs(store_of(request), coll, text)
+    try:  # parsing BibTeX is CPU work: off the event loop
+        request.state.pw_import = await off_loop(coll_svc.import_refs, store_of(request), coll, text)
     except AccountError as err:
         raise Refusal(400, err.message) from None
     return show_collection(request, str(coll.pk))
@@ -238,7 +239,7 @@ async def add_comment(request: Request, act: CommentAction):
 
 
 @router.post("/comments/{pk}/{action}")
-async def change_comment(request: Request, pk: int, action: str, got: SignedIn):
+async def change_comment(request: Request, pk: Id, action: str, got: SignedIn):
     user, form = got
     store = store_of(request)
     try:

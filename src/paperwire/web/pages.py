@@ -54,6 +54,7 @@ MAX_SEARCH_PAGE = 50  # the keyword index ranks limit + offset rows: keep deep p
 SORTS = {"upvotes": "upvotes", "date": "publishedAt"}  # ?sort= value -> feed service sort
 SORT_LABELS = {"upvotes": "Most upvoted", "date": "Newest"}
 KIND_LABELS = {"day": "Day", "week": "Week", "month": "Month"}
+MAX_SLUG = 600  # characters of an author slug (keys have at most 300; a longer slug names no one)
 MIN_YEAR, MAX_YEAR = 1900, 2200  # dates outside cannot hold papers (ingest refuses them)
 PAGE_PARAMS = ("page", "sort", "q", "fragment", "list", "category", "listing")  # the query parameters pages read; others are ignored
 CACHE_SIZE = 256  # pages per process (~70 KB each)
@@ -542,11 +543,11 @@ def paper_page(request: Request, paper_id: str):
 @router.get("/authors/{slug:path}", response_class=HTMLResponse)
 @cached
 def author_page(request: Request, slug: str):
-    key = name_key(slug.replace("-", " "))[:300]
+    key = name_key(slug.replace("-", " "))[:300] if len(slug) <= MAX_SLUG else ""
     try:
         page = _page(request)
         if not key:
-            raise PageError(404, "no author with an empty name")
+            raise PageError(404, "no author with an empty or over-long name")
         if author_slug(key) != slug:  # /authors/Ada%20Lovelace -> /authors/ada-lovelace
             query = f"?{request.url.query}" if request.url.query else ""
             return RedirectResponse(author_url(key) + query, status_code=308)

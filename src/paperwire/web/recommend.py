@@ -55,8 +55,11 @@ def start(request: Request, user: Viewer):
 async def save_start(request: Request, got: SignedIn):
     user, form = got
     throttle(request, "write", "user", str(user.pk))
-    try:
-        report = rec.set_interests(store_of(request), user, form.get("interests", ""), form.get("liked", ""))
+    if form.get("liked", "").strip():
+        throttle(request, "import", "user", str(user.pk))
+    try:  # the liked papers may be BibTeX: parsing is CPU work, off the event loop
+        report = await off_loop(rec.set_interests, store_of(request), user, form.get("interests", ""),
+                                form.get("liked", ""))  # fmt: skip
     except AccountError as err:
         return page(request, "for_you_start.html", {"interests": form.get("interests", "")[:2000],
                     "error": err.message}, status=400)  # fmt: skip
