@@ -38,10 +38,20 @@ HEADERS = {
 ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
 
 
+def flat_routes(app: FastAPI) -> list:
+    """Every route of ``app`` with its full path, those of included routers too (FastAPI keeps an
+    included router as one entry of ``app.routes``)."""
+    try:
+        from fastapi.routing import _iter_included_route_candidates
+    except ImportError:  # FastAPI before included routers were kept whole: app.routes is flat
+        return list(app.routes)
+    return list(_iter_included_route_candidates(app.routes))
+
+
 def allowed_methods(app: FastAPI, scope) -> list[str]:
     """Every method some route of ``app`` answers at this request's path (HEAD with GET)."""
     methods: set[str] = set()
-    for route in app.router.routes:
+    for route in flat_routes(app):
         match, _ = route.matches({**scope, "method": "GET"})
         route_methods = getattr(route, "methods", None)
         if match != Match.NONE and route_methods:
@@ -117,7 +127,7 @@ def install_contract(app: FastAPI) -> None:
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version, routes=app.routes,
                                  description=app.description)  # fmt: skip
-            bearer = {(route.path_format, method) for route in app.routes if getattr(route, "include_in_schema", False)
+            bearer = {(route.path_format, method) for route in flat_routes(app) if getattr(route, "include_in_schema", False)
                       and hasattr(route, "dependant") and _needs_bearer(route) for method in route.methods}  # fmt: skip
             app.openapi_schema = document_errors(schema, bearer)
         return app.openapi_schema
