@@ -22,7 +22,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, Field
 
 MAX_TEXT = 20_000  # characters of one form field or JSON string (files: MAX_IMPORT_BYTES of their route)
-MAX_PARAM = 2_000  # characters of one path or query parameter
+MAX_PARAM = 10_000  # characters of one path or query parameter (a search's q may be this long)
 INT64_MAX = 2**63 - 1
 MIN_DAY, MAX_DAY = date(1990, 1, 1), date(2100, 12, 31)
 _DIGITS = re.compile(r"[0-9]{1,19}")

@@ -33,7 +33,8 @@ from paperwire.services.collections import MAX_IMPORT_BYTES
 
 MAX_BODY = 256 * 1024  # bytes of any request body (forms, JSON)
 MAX_FILE_BODY = MAX_IMPORT_BYTES + 64 * 1024  # bytes of a body that carries a file, multipart framing included
-MAX_FIELDS = 1000  # fields of an urlencoded form
+MAX_FIELDS = 1000  # fields of an urlencoded form (or parameters of a query)
+MAX_QUERY = 5 * MAX_PARAM  # characters of a whole query string, percent-escapes included
 FILE_ROUTES = (re.compile(r"/collections/[0-9]+/import"),)  # the routes that take an uploaded file (multipart)
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self' data:; "
        "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")  # fmt: skip
@@ -52,12 +53,12 @@ def _csp(path: str) -> bytes:
 
 def target_problem(scope: Scope) -> str | None:
     """What is wrong with the request's path or query text (None when nothing is)."""
-    problem = text_problem(scope.get("path", ""), 4 * MAX_PARAM)
+    problem = text_problem(scope.get("path", ""), MAX_PARAM)
     if problem:
         return f"the path {problem}"
     query = scope.get("query_string", b"").decode("latin-1")
-    if len(query) > 4 * MAX_PARAM:
-        return f"the query is too long (at most {4 * MAX_PARAM:,} characters)"
+    if len(query) > MAX_QUERY:
+        return f"the query is too long (at most {MAX_QUERY:,} characters)"
     try:
         pairs = parse_qsl(query, keep_blank_values=True, encoding="utf-8", errors="replace",
                           max_num_fields=MAX_FIELDS)  # fmt: skip
