@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import String, and_, cast, delete, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from paperwire.store import schema as t
@@ -26,6 +26,12 @@ from paperwire.store.schema_accounts import (
 from paperwire.store.store import Store, utcnow
 
 CHUNK = 500
+HANDLE_PREFIX = "reader-"
+
+
+def anonymous_handle(pk: int) -> str:
+    """The public name of a user who chose none."""
+    return f"{HANDLE_PREFIX}{pk}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +47,9 @@ class User:
 
     @property
     def name(self) -> str:
-        return self.display_name or self.email.split("@")[0]
+        """The name shown to others: the chosen display name, else an anonymous handle (never any part
+        of the email address)."""
+        return self.display_name or anonymous_handle(self.pk)
 
     @property
     def verified(self) -> bool:
@@ -385,6 +393,12 @@ def delete_token(store: Store, user_pk: int, token_pk: int) -> bool:
                                                      api_tokens.c.user_pk == user_pk)).rowcount > 0  # fmt: skip
 
 
+def delete_tokens(store: Store, user_pk: int) -> int:
+    """Revoke every API token of the user; returns how many there were."""
+    with store.transaction() as conn:
+        return conn.execute(delete(api_tokens).where(api_tokens.c.user_pk == user_pk)).rowcount
+
+
 def user_by_token(store: Store, token_hash: str) -> User | None:
     with store.transaction() as conn:
         row = conn.execute(select(users, api_tokens.c.pk.label("token_pk"))
@@ -398,7 +412,7 @@ def user_by_token(store: Store, token_hash: str) -> User | None:
 
 # -- comments ---------------------------------------------------------------------------------------------
 def _comment_query():
-    name = func.coalesce(users.c.display_name, users.c.email)
+    name = func.coalesce(users.c.display_name, literal(HANDLE_PREFIX) + cast(users.c.pk, String))
     return select(comments, name.label("author")).join(users, users.c.pk == comments.c.user_pk)
 
 
