@@ -4,6 +4,7 @@ here (those live in ``services.accounts``), only queries that are exact under co
 items use the primary key and ``ON CONFLICT DO NOTHING``, so counts are ``COUNT(*)`` of real rows."""
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +28,11 @@ from paperwire.store.store import Store, utcnow
 
 CHUNK = 500
 HANDLE_PREFIX = "reader-"
+
+
+def new_slug() -> str:
+    """A collection's public id: random, so never reused (and never all digits, which name a pk)."""
+    return "c" + secrets.token_urlsafe(12)
 
 
 def anonymous_handle(pk: int) -> str:
@@ -64,6 +70,7 @@ class Collection:
     description: str | None
     is_public: bool
     created_at: datetime
+    slug: str | None = None  # the public link's id (``/collections/<slug>``), never reused
     size: int = 0
 
 
@@ -264,7 +271,7 @@ def _collection_query():
 def create_collection(store: Store, user_pk: int, name: str, description: str | None, is_public: bool) -> Collection:
     with store.transaction() as conn:
         pk = conn.execute(insert(collections).values(user_pk=user_pk, name=name, description=description,
-                                                     is_public=is_public, created_at=utcnow())
+                                                     is_public=is_public, created_at=utcnow(), slug=new_slug())
                           .returning(collections.c.pk)).scalar_one()  # fmt: skip
         return Collection(**conn.execute(_collection_query().where(collections.c.pk == pk)).one()._mapping)
 
@@ -272,6 +279,12 @@ def create_collection(store: Store, user_pk: int, name: str, description: str | 
 def get_collection(store: Store, pk: int) -> Collection | None:
     with store.connect() as conn:
         row = conn.execute(_collection_query().where(collections.c.pk == pk)).first()
+    return Collection(**row._mapping) if row else None
+
+
+def collection_by_slug(store: Store, slug: str) -> Collection | None:
+    with store.connect() as conn:
+        row = conn.execute(_collection_query().where(collections.c.slug == slug)).first()
     return Collection(**row._mapping) if row else None
 
 
