@@ -30,7 +30,10 @@ class Settings(BaseSettings):
         SecretStr("dev-insecure-change-me"), description="Key for signing cookies and tokens (secret).", json_schema_extra={"secret": True}
     )
     redis_url: str | None = Field(None, description="Redis URL for queue workers; unset runs jobs in-process.")
-    smtp_url: str | None = Field(None, description="SMTP server for emails, e.g. smtp://user:pass@host:587?starttls=1 (secret).")
+    smtp_url: str | None = Field(
+        None, description="SMTP server for emails, e.g. smtp://user:pass@host:587?starttls=1 (secret); console:// writes "
+        "them to the log and <data dir>/mail/*.eml; unset: no email, and accounts need no confirmation."
+    )
     arxiv_api_url: str = Field("https://export.arxiv.org/api/query", description="arXiv query API endpoint.")
     arxiv_oai_url: str = Field("https://oaipmh.arxiv.org/oai", description="arXiv OAI-PMH endpoint.")
     hf_endpoint: str = Field("https://huggingface.co", description="Hugging Face Hub endpoint for daily papers.")

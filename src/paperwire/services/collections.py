@@ -67,6 +67,14 @@ def visible(store: Store, viewer: User | None, pk: int) -> Collection | None:
     return found
 
 
+def shared(store: Store, viewer: User | None, slug: str) -> Collection | None:
+    """The collection of a public link (its slug) if ``viewer`` may see it (public, or their own)."""
+    found = db.collection_by_slug(store, slug)
+    if found is None or (not found.is_public and (viewer is None or viewer.pk != found.user_pk)):
+        return None
+    return found
+
+
 def owned(store: Store, user: User | None, pk: int) -> Collection | None:
     """The collection if ``user`` owns it (the only one who may change it)."""
     found = db.get_collection(store, pk)

@@ -5,6 +5,7 @@ submission. Every change is a CSRF-checked form of a logged-in user (``web.http.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote
@@ -134,19 +135,27 @@ async def new_collection(request: Request, got: SignedIn):
     return RedirectResponse(f"/collections/{coll.pk}", status_code=303)
 
 
-def _collection_ref(ref: str) -> tuple[int | None, str]:
-    number, _, fmt = ref.partition(".")
-    pk = parse_id(number)
-    if pk is None or fmt not in ("", "bib", "json"):
+_SLUG = re.compile(r"c[A-Za-z0-9_-]{1,23}")
+
+
+def _find_collection(store, user, ref: str):
+    """``/collections/<pk>`` is the owner's link; anyone else's is the public ``/collections/<slug>``
+    (a pk can be reused after a deletion, a slug never). Returns (collection or None, format)."""
+    name, _, fmt = ref.partition(".")
+    if fmt not in ("", "bib", "json"):
         return None, ""
-    return pk, fmt
+    pk = parse_id(name)
+    if pk is not None:
+        return coll_svc.owned(store, user, pk), fmt
+    if _SLUG.fullmatch(name):
+        return coll_svc.shared(store, user, name), fmt
+    return None, ""
 
 
 @router.get("/collections/{ref}")
 def show_collection(request: Request, ref: str):
-    pk, fmt = _collection_ref(ref)
     store, user = store_of(request), current_user(request)
-    coll = coll_svc.visible(store, user, pk) if pk is not None else None
+    coll, fmt = _find_collection(store, user, ref)
     if coll is None:
         raise Refusal(404, "no such collection")
     headers = {"Cache-Control": "no-store" if not coll.is_public else "max-age=60"}
