@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from paperwire.api.errors import ERRORS_400, ERRORS_404, ParamError, ParamErrorRoute, error_response, json_response
 from paperwire.api.hf_shapes import daily_item, paper_detail, paper_markdown
+from paperwire.api.links import site_url
 from paperwire.api.schemas import DailyPaper, PaperDetail
 from paperwire.services import feed as feed_service
 from paperwire.services import papers as paper_service
@@ -131,7 +132,7 @@ def paper_md(request: Request, paper_id: str) -> Response:
     if paper is None:
         return _not_found(paper_id)
     local = counts(request.app.state.store, [paper])
-    return MarkdownResponse(paper_markdown(paper, request.app.state.settings.base_url, local.local_votes(paper)))
+    return MarkdownResponse(paper_markdown(paper, site_url(request), local.local_votes(paper)))
 
 
 @router.get(
@@ -147,5 +148,5 @@ def paper_info(request: Request, paper_id: str) -> Response:
     if paper is None:
         return _not_found(paper_id)
     local = counts(request.app.state.store, [paper])
-    return json_response(paper_detail(paper, request.app.state.settings.base_url, local.local_comments(paper),
+    return json_response(paper_detail(paper, site_url(request), local.local_comments(paper),
                                       local.local_votes(paper)))  # fmt: skip

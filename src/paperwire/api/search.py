@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from paperwire.api.errors import ERRORS_400, ERRORS_404, ParamError, ParamErrorRoute, error_response, json_response
 from paperwire.api.hf_shapes import paper_detail
+from paperwire.api.links import site_url
 from paperwire.api.schemas import PaperDetail
 from paperwire.rank.query import QueryError, make_filters
 from paperwire.services import search as search_service
@@ -107,7 +108,7 @@ def api_search(
                                        mode=mode, strict=True)  # fmt: skip
     except QueryError as err:
         raise ParamError("q", f"invalid q: {err}") from None
-    base_url = request.app.state.settings.base_url
+    base_url = site_url(request)
     local = counts(request.app.state.store, result.papers)
     hits = []
     for paper in result.papers:
@@ -123,7 +124,7 @@ def api_search(
 
 
 def _related(request: Request, related) -> Response:
-    base_url = request.app.state.settings.base_url
+    base_url = site_url(request)
     local = counts(request.app.state.store, related.papers)
     return json_response([paper_detail(p, base_url, local.local_comments(p), local.local_votes(p)) for p in related.papers],
                          headers={"X-Related-Method": related.method})  # fmt: skip

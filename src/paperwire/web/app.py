@@ -124,6 +124,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     app.state.settings = settings
     app.state.store = store
     redact_access_log()
+    if not settings.base_url_configured:
+        logging.getLogger("paperwire").warning(
+            "PAPERWIRE_BASE_URL is not set: pages, feeds and the API link to the address each request came in on, "
+            "but emails (confirmation, password reset, digest) have no request and link to %s; set "
+            "PAPERWIRE_BASE_URL to the site's public URL", settings.base_url)  # fmt: skip
     if settings.trusted_proxies:  # X-Forwarded-For/-Proto from these peers only (PAPERWIRE_TRUSTED_PROXIES)
         from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
