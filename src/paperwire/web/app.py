@@ -13,6 +13,7 @@ Routers, in the order they are included (the first match wins):
 - ``web.recommend`` — the "For you" pages;
 - ``web.digest`` — the email digest's pages;
 - ``web.status`` — ``/status`` and ``/api/status``: the daily loop's state;
+- ``web.docs`` — ``/docs``: Swagger UI over ``/openapi.json``, served locally;
 - ``web.pages`` — the HTML pages (feed, trending, search, paper, author, ...): last, for its catch-alls.
 
 Errors: a route or dependency raises ``api.errors.Refusal``; the one handler, ``web.http.answer_refusal``,
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     from paperwire.api.search import router as search_api
     from paperwire.web.accounts import router as accounts
     from paperwire.web.digest import router as digest
+    from paperwire.web.docs import router as api_docs
     from paperwire.web.feeds import router as feeds
     from paperwire.web.http import answer_refusal
     from paperwire.web.library import router as library
@@ -118,7 +120,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
                 if stop is not None:
                     stop()
 
-    app = FastAPI(title="paperwire", version=__version__, docs_url="/docs", openapi_url="/openapi.json",
+    app = FastAPI(title="paperwire", version=__version__, docs_url=None, redoc_url=None,
+                  openapi_url="/openapi.json",
                   lifespan=lifespan)  # fmt: skip
     app.state.pw = pw
     app.state.settings = settings
@@ -150,6 +153,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     app.include_router(recommend)
     app.include_router(digest)
     app.include_router(status_pages)
+    app.include_router(api_docs)  # /docs: Swagger UI from static/vendor (web.docs)
     app.include_router(pages)  # last: its catch-all routes must not shadow the API
     return app
 
