@@ -85,6 +85,7 @@ def test_sign_up_verify_upvote_collect_and_log_out(browser, server, smtp):
     expect(page.get_by_text("Browser paper number 1")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "accounts-collection.png"))
 
+    page.locator("header details.account-menu summary").click()  # the account menu: settings, submit, log out
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("link", name="Log in")).to_be_visible()
     expect(page.locator("li.card").first.locator("button.vote")).to_have_count(0)

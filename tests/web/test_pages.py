@@ -158,11 +158,12 @@ def test_the_feed_page_runs_a_fixed_number_of_queries(client, store, count_queri
         assert client.get("/").status_code == 200
     # the newest day of each list, the day's (id, upvotes, published) rows, the nearest days before
     # and after, the page's papers with their authors and categories, the day's categories with
-    # counts, the freshness notice (harvest states, corpus span) and the page's user-vote counts
-    assert len(statements) == 12, "\n".join(statements)
+    # counts, the freshness notice (harvest states, corpus span) and the page's local vote and comment
+    # counts (services.counts)
+    assert len(statements) == 13, "\n".join(statements)
     with count_queries() as statements:
         assert client.get("/day/2026-01-14?page=2").status_code == 200
-    assert len(statements) == 10, "\n".join(statements)  # the day is given
+    assert len(statements) == 11, "\n".join(statements)  # the day is given
 
 
 def test_pages_are_served_from_the_cache_until_the_data_changes(client, store, count_queries):
