@@ -57,7 +57,9 @@ def test_sign_up_verify_upvote_collect_and_log_out(browser, server, smtp):
     page.fill("#display_name", "Reader")
     page.fill("#password", "a long browser password")
     page.fill("#password2", "a long browser password")
-    page.get_by_role("button", name="Sign up").click()
+    page.locator("main").get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("heading", name="What do you read?")).to_be_visible()  # a new reader lands on For-you's start
+    page.goto("/account")
     expect(page.get_by_role("heading", name="Your account", exact=True)).to_be_visible()
     expect(page.get_by_text("not confirmed yet")).to_be_visible()
 
@@ -76,10 +78,10 @@ def test_sign_up_verify_upvote_collect_and_log_out(browser, server, smtp):
     expect(first.locator("button.vote")).to_contain_text("▲ 11")
     page.screenshot(path=str(ARTIFACTS / "accounts-voted.png"))
 
-    first.locator("details.collect summary").click()
+    first.locator("details.collect-more summary").click()
     first.locator("input[name=name]").fill("To read")
     first.get_by_role("button", name="Add").click()
-    expect(page.locator("li.card").first.locator("details.collect summary")).to_contain_text("✓")
+    expect(page.locator("li.card").first.locator("details.collect-more summary")).to_contain_text("✓")
     page.goto("/collections")
     page.get_by_role("link", name="To read").click()
     expect(page.get_by_text("Browser paper number 1")).to_be_visible()

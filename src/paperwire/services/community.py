@@ -101,6 +101,12 @@ class CardState:
     def in_collection(self, paper: Paper, coll: Collection) -> bool:
         return coll.pk in self.holding.get(paper.pk, ())
 
+    def in_reading_list(self, paper: Paper) -> bool:
+        from paperwire.services.collections import find_reading_list
+
+        found = find_reading_list(self.collections)
+        return found is not None and self.in_collection(paper, found)
+
 
 def card_state(store: Store, user: User | None, papers: list[Paper], csrf: str = "") -> CardState:
     """Everything the cards of one page need, in at most four queries (never one per card)."""

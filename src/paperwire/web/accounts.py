@@ -48,7 +48,8 @@ async def signup(request: Request, form: Form):
         return page(request, "account_signup.html", {"form": safe_form(form), "error": err.message,
                                                      "field": err.field}, status=400)  # fmt: skip
     sent = await run(_send_verification, store, settings, user)
-    response = RedirectResponse("/account?welcome=1" + ("" if sent else "&mail=failed"), status_code=303)
+    start = "/for-you/start?welcome=1" + ("" if sent else "&mail=failed")  # a new reader starts with their interests
+    response = RedirectResponse(local(form.get("next"), start), status_code=303)
     set_session(request, response, svc.start_session(store, user))
     return response
 

@@ -65,7 +65,15 @@ def _settings(request: Request):
 
 @router.get("/digest", response_class=HTMLResponse)
 def subscribe_page(request: Request):
-    return _page(request, "digest_subscribe.html", prefs=svc.Preferences(), form={})
+    """The subscribe form; for a signed-in reader pre-filled with their email and, when their account is
+    subscribed, their current preferences."""
+    from paperwire.web.http import current_user
+
+    user = current_user(request)
+    current = svc.account_subscription(_store(request), user) if user else None
+    current = current if current is not None and current.status == svc.ACTIVE else None
+    return _page(request, "digest_subscribe.html", prefs=current.prefs if current else svc.Preferences(),
+                 form={"email": user.email} if user else {}, subscriber=current)  # fmt: skip
 
 
 @router.post("/digest", response_class=HTMLResponse)

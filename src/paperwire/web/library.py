@@ -92,10 +92,12 @@ async def rate(request: Request, act: VoteAction):
 
 @router.post("/collect")
 async def collect(request: Request, act: WriteAction):
-    """Add a paper to one of the user's collections, or remove it (``action=remove``)."""
+    """Add a paper to one of the user's collections, or remove it (``action=remove``);
+    ``collection=reading-list`` is the reader's "Reading list", made on first use."""
     store = store_of(request)
     try:
-        coll = coll_svc.owned(store, act.user, int(act.form.get("collection", "")))
+        ref = act.form.get("collection", "")
+        coll = coll_svc.reading_list(store, act.user) if ref == "reading-list" else coll_svc.owned(store, act.user, int(ref))
     except ValueError:
         coll = None
     if coll is None:
