@@ -85,8 +85,8 @@ def test_a_day_without_papers_says_why_and_links_the_nearest_days(client, store)
     assert "No papers on Saturday, 10 January 2026" in page.text
     assert "arXiv announces nothing on weekends" in page.text
     assert 'href="/day/2026-01-09"' in page.text and 'href="/day/2026-01-12"' in page.text
-    holiday = client.get("/day/2026-01-06").text  # a Tuesday without papers
-    assert "holidays" in holiday
+    gap = client.get("/day/2026-01-06").text  # a Tuesday without papers that is no arXiv holiday
+    assert "a gap in this instance&#39;s data" in gap
     assert "The oldest papers loaded here are from 5 January 2026" in client.get("/day/2025-12-31").text
     assert "the newest papers loaded are from 12 January 2026" in client.get("/day/2026-01-13").text
 
@@ -158,11 +158,12 @@ def test_the_feed_page_runs_a_fixed_number_of_queries(client, store, count_queri
         assert client.get("/").status_code == 200
     # the newest day of each list, the day's (id, upvotes, published) rows, the nearest days before
     # and after, the page's papers with their authors and categories, the day's categories with
-    # counts, the freshness notice (harvest states, corpus span) and the page's user-vote counts
-    assert len(statements) == 12, "\n".join(statements)
+    # counts, the freshness notice (harvest states, corpus span) and the page's local vote and comment
+    # counts (services.counts)
+    assert len(statements) == 13, "\n".join(statements)
     with count_queries() as statements:
         assert client.get("/day/2026-01-14?page=2").status_code == 200
-    assert len(statements) == 10, "\n".join(statements)  # the day is given
+    assert len(statements) == 11, "\n".join(statements)  # the day is given
 
 
 def test_pages_are_served_from_the_cache_until_the_data_changes(client, store, count_queries):

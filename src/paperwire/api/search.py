@@ -17,10 +17,11 @@ from pydantic import BaseModel, Field
 
 from paperwire.api.errors import ERRORS_400, ERRORS_404, ParamError, ParamErrorRoute, error_response, json_response
 from paperwire.api.hf_shapes import paper_detail
+from paperwire.api.links import site_url
 from paperwire.api.schemas import PaperDetail
 from paperwire.rank.query import QueryError, make_filters
 from paperwire.services import search as search_service
-from paperwire.store.accounts import comment_counts
+from paperwire.services.counts import counts
 
 TAG = "paperwire search API"
 router = APIRouter(route_class=ParamErrorRoute, tags=[TAG])
@@ -107,13 +108,13 @@ def api_search(
                                        mode=mode, strict=True)  # fmt: skip
     except QueryError as err:
         raise ParamError("q", f"invalid q: {err}") from None
-    base_url = request.app.state.settings.base_url
-    local = comment_counts(request.app.state.store, [paper.pk for paper in result.papers])
+    base_url = site_url(request)
+    local = counts(request.app.state.store, result.papers)
     hits = []
     for paper in result.papers:
         snippet = result.snippets.get(paper.id)
         hits.append({
-            "paper": paper_detail(paper, base_url, local.get(paper.pk, 0)),
+            "paper": paper_detail(paper, base_url, local.local_comments(paper), local.local_votes(paper)),
             "score": result.scores.get(paper.id),
             "snippet": [{"text": text, "match": match} for text, match in snippet] if snippet else None,
         })  # fmt: skip
@@ -123,9 +124,9 @@ def api_search(
 
 
 def _related(request: Request, related) -> Response:
-    base_url = request.app.state.settings.base_url
-    local = comment_counts(request.app.state.store, [p.pk for p in related.papers])
-    return json_response([paper_detail(p, base_url, local.get(p.pk, 0)) for p in related.papers],
+    base_url = site_url(request)
+    local = counts(request.app.state.store, related.papers)
+    return json_response([paper_detail(p, base_url, local.local_comments(p), local.local_votes(p)) for p in related.papers],
                          headers={"X-Related-Method": related.method})  # fmt: skip
 
 

@@ -24,7 +24,7 @@ router = APIRouter(include_in_schema=False)
 
 
 # -- sign-up, log-in, log-out ---------------------------------------------------------------------------------
-LANDING = "/for-you/start"  # where a new account starts when it came from no page of its own
+LANDING = "/for-you/start?welcome=1"  # where a new account starts when it came from no page of its own
 
 
 def _mail_on(request: Request) -> bool:

@@ -13,6 +13,7 @@ Routers, in the order they are included (the first match wins):
 - ``web.recommend`` — the "For you" pages;
 - ``web.digest`` — the email digest's pages;
 - ``web.status`` — ``/status`` and ``/api/status``: the daily loop's state;
+- ``web.docs`` — ``/docs``: Swagger UI over ``/openapi.json``, served locally;
 - ``web.pages`` — the HTML pages (feed, trending, search, paper, author, ...): last, for its catch-alls.
 
 Errors: a route or dependency raises ``api.errors.Refusal``; the one handler, ``web.http.answer_refusal``,
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     from paperwire.api.search import router as search_api
     from paperwire.web.accounts import router as accounts
     from paperwire.web.digest import router as digest
+    from paperwire.web.docs import router as api_docs
     from paperwire.web.feeds import router as feeds
     from paperwire.web.guard import Guard
     from paperwire.web.http import answer_refusal
@@ -120,12 +122,18 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
                 if stop is not None:
                     stop()
 
-    app = FastAPI(title="paperwire", version=__version__, docs_url="/docs", openapi_url="/openapi.json",
+    app = FastAPI(title="paperwire", version=__version__, docs_url=None, redoc_url=None,
+                  openapi_url="/openapi.json",
                   lifespan=lifespan)  # fmt: skip
     app.state.pw = pw
     app.state.settings = settings
     app.state.store = store
     redact_access_log()
+    if not settings.base_url_configured:
+        logging.getLogger("paperwire").warning(
+            "PAPERWIRE_BASE_URL is not set: pages, feeds and the API link to the address each request came in on, "
+            "but emails (confirmation, password reset, digest) have no request and link to %s; set "
+            "PAPERWIRE_BASE_URL to the site's public URL", settings.base_url)  # fmt: skip
     if settings.trusted_proxies:  # X-Forwarded-For/-Proto from these peers only (PAPERWIRE_TRUSTED_PROXIES)
         from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -149,6 +157,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     app.include_router(recommend)
     app.include_router(digest)
     app.include_router(status_pages)
+    app.include_router(api_docs)  # /docs: Swagger UI from static/vendor (web.docs)
     app.include_router(pages)  # last: its catch-all routes must not shadow the API
     return app
 

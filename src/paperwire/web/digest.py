@@ -71,7 +71,16 @@ def _no_mail(request: Request) -> str | None:
 
 @router.get("/digest", response_class=HTMLResponse)
 def subscribe_page(request: Request):
-    return _page(request, "digest_subscribe.html", prefs=svc.Preferences(), form={}, no_mail=_no_mail(request))
+    """The subscribe form; for a signed-in reader pre-filled with their email and, when their account is
+    subscribed, their current preferences."""
+    from paperwire.web.http import current_user
+
+    user = current_user(request)
+    current = svc.account_subscription(_store(request), user) if user else None
+    current = current if current is not None and current.status == svc.ACTIVE else None
+    return _page(request, "digest_subscribe.html", prefs=current.prefs if current else svc.Preferences(),
+                 form={"email": user.email} if user else {}, subscriber=current,
+                 no_mail=_no_mail(request))  # fmt: skip
 
 
 @router.post("/digest", response_class=HTMLResponse)

@@ -94,10 +94,15 @@ async def rate(request: Request, act: VoteAction):
 
 @router.post("/collect")
 async def collect(request: Request, act: WriteAction):
-    """Add a paper to one of the user's collections, or remove it (``action=remove``)."""
+    """Add a paper to one of the user's collections, or remove it (``action=remove``);
+    ``collection=reading-list`` is the reader's "Reading list", made on first use."""
     store = store_of(request)
-    pk = parse_id(act.form.get("collection", ""))
-    coll = coll_svc.owned(store, act.user, pk) if pk is not None else None
+    ref = act.form.get("collection", "")
+    if ref == "reading-list":
+        coll = coll_svc.reading_list(store, act.user)
+    else:
+        pk = parse_id(ref)
+        coll = coll_svc.owned(store, act.user, pk) if pk is not None else None
     if coll is None:
         raise Refusal(404, "no such collection")
     if act.form.get("action") == "remove":

@@ -40,7 +40,7 @@ from paperwire.services import feed as feed_service
 from paperwire.services import papers as paper_service
 from paperwire.services import search as search_service
 from paperwire.services.feed import TRENDING_WINDOW, FeedPage
-from paperwire.services.periods import Period, PeriodError
+from paperwire.services.periods import Period, PeriodError, arxiv_holiday
 
 HERE = Path(__file__).parent
 router = APIRouter(include_in_schema=False)
@@ -174,10 +174,13 @@ def static_url(path: str) -> str:
     return f"/static/{path}?v={digest}"
 
 
-def step_label(period: Period) -> str:
-    """Short name of a neighbouring period for the previous / next buttons."""
+def step_label(period: Period, current: Period | None = None) -> str:
+    """Short name of a neighbouring period for the previous / next buttons; a day names its year when it
+    is not this year's or not the year of the ``current`` period shown (so a jump across years says so)."""
     if period.kind == "day":
-        return short_date(period.start)
+        year = period.start.year
+        other_year = year != date.today().year or (current is not None and year != current.start.year)
+        return short_date(period.start) + (f" {year}" if other_year else "")
     if period.kind == "week":
         return f"Week {period.label[-2:].lstrip('0')}, {period.start.isocalendar()[0]}"
     return period.start.strftime("%B %Y")
@@ -313,7 +316,11 @@ def _empty_reason(period: Period, fp: FeedPage, latest: date | None) -> str:
         return f"The oldest papers loaded here are from {long_date(fp.newer)}."
     if day.weekday() >= 5:
         return "arXiv announces nothing on weekends: new papers appear Monday to Friday."
-    return "arXiv announces nothing on holidays, and no paper loaded here is dated this day."
+    holiday = arxiv_holiday(day)
+    if holiday:
+        return f"{holiday} is an arXiv holiday: arXiv announces nothing that day."
+    return ("arXiv announced papers that day, but none are loaded here: a gap in this instance's data "
+            "(its harvests are on the status page).")
 
 
 _CATEGORY = re.compile(r"[A-Za-z][A-Za-z\-]*(?:\.[A-Za-z][A-Za-z\-]*)?")
