@@ -29,6 +29,7 @@ SPELL_ABSTRACTS = 5_000  # the newest abstracts whose words join the titles' in 
 SPELL_MIN_COUNT = 3  # a word seen fewer times is not a spelling (typos in titles are rare words)
 SPELL_MAX_EDIT = 2
 SPELL_PREFIX = 7
+INLINE_PAPERS = 20_000  # a corpus this small has its first lexicon built within the search that needs it
 INLINE_BUILD_S = 0.3  # a lexicon that built faster than this is rebuilt within the request that finds it stale
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)  # words of letters only, 3+ long
 
@@ -56,18 +57,22 @@ class NameIndex:
     hashes: np.ndarray  # int64, sorted
     pks: np.ndarray  # int64, the author of each hash
 
+    words: frozenset = frozenset()  # every word of every name (not misspellings of a topic)
+
     @classmethod
     def build(cls, rows) -> "NameIndex":
         hashes: list[int] = []
         pks: list[int] = []
+        words: set[str] = set()
         for batch in rows:
             for pk, key in batch:
+                words.update(key.split())
                 for sig in signatures(key):
                     hashes.append(_hash(sig))
                     pks.append(pk)
         h = np.array(hashes, dtype=np.int64)
         order = np.argsort(h, kind="stable")
-        return cls(h[order], np.array(pks, dtype=np.int64)[order])
+        return cls(h[order], np.array(pks, dtype=np.int64)[order], frozenset(words))
 
     def lookup(self, key: str, limit: int = 50) -> list[int]:
         """Author pks with a signature hashing like ``key`` (to be checked against their keys)."""
@@ -85,9 +90,10 @@ class NameIndex:
 class Speller:
     """symspellpy over the corpus's words (titles and recent abstracts), with their counts."""
 
-    def __init__(self, counts: Counter):
+    def __init__(self, counts: Counter, names: frozenset = frozenset()):
         from symspellpy import SymSpell
 
+        self.names = names  # words known as names: never corrected
         self._sym = SymSpell(max_dictionary_edit_distance=SPELL_MAX_EDIT, prefix_length=SPELL_PREFIX)
         self.counts = {w: c for w, c in counts.items() if c >= SPELL_MIN_COUNT}
         for word, count in self.counts.items():
@@ -101,7 +107,7 @@ class Speller:
         None when ``word`` is itself a corpus word or nothing is close."""
         from symspellpy import Verbosity
 
-        if word in self.counts or len(word) < 4 or not word.isalpha():
+        if word in self.counts or word in self.names or len(word) < 4 or not word.isalpha():
             return None
         found = self._sym.lookup(word, Verbosity.CLOSEST, max_edit_distance=1 if len(word) <= 5 else 2)
         if not found:
@@ -126,14 +132,16 @@ def build(store: Store, token: object = None) -> Lexicon:
     for texts in sq.title_texts(store, abstracts=SPELL_ABSTRACTS):
         for text in texts:
             counts.update(_WORD.findall(text_key(text or "", limit=100_000)))
-    speller = Speller(counts)
+    speller = Speller(counts, names.words)
     return Lexicon(names, speller, token, time.monotonic() - started)
 
 
 class Lexicons:
-    """The context's lexicon of one store: built on first use, rebuilt when papers or authors were added
-    (two indexed max() reads per search tell): at once for a small corpus (the last build took under
-    INLINE_BUILD_S), else in the background while the previous one serves."""
+    """The context's lexicon of one store, or None while the first one is being built. Built on first
+    use: at once for a small corpus (at most INLINE_PAPERS papers), else in the background (75k papers:
+    ~5-20 s) while searches go without names and spelling. Rebuilt when papers or authors were added
+    (two indexed max() reads per search tell): at once when the last build took under INLINE_BUILD_S,
+    else in the background while the previous one serves."""
 
     def __init__(self, store: Store):
         self.store = store
@@ -141,23 +149,19 @@ class Lexicons:
         self._lock = threading.Lock()
         self._rebuilding = False
 
-    def get(self) -> Lexicon:
+    def get(self) -> Lexicon | None:
         current = self._current
         token = sq.corpus_token(self.store)
-        if current is not None and token != current.token and current.built_s < INLINE_BUILD_S:
-            current = None
-            with self._lock:
-                self._current = None
-        if current is None:
-            with self._lock:
-                if self._current is None:
-                    self._current = build(self.store, token)
-                    log.info("lexicon built in %.1f s (%d name signatures, %d words)", self._current.built_s,
-                             len(self._current.names), len(self._current.speller.counts))  # fmt: skip
-                return self._current
-        if token != current.token:
+        if current is not None and token == current.token:
+            return current
+        small = token[0] <= INLINE_PAPERS if current is None else current.built_s < INLINE_BUILD_S
+        if not small:
             self._rebuild(token)
-        return current
+            return current
+        with self._lock:
+            if self._current is None or self._current.token != token:
+                self._current = build(self.store, token)
+            return self._current
 
     def _rebuild(self, token: object) -> None:
         with self._lock:
@@ -167,16 +171,19 @@ class Lexicons:
 
         def run() -> None:
             try:
-                self._current = build(self.store, token)
+                lexicon = build(self.store, token)
+                log.info("lexicon built in %.1f s (%d name signatures, %d words)", lexicon.built_s,
+                         len(lexicon.names), len(lexicon.speller.counts))  # fmt: skip
+                self._current = lexicon
             except Exception:  # noqa: BLE001 - the previous lexicon keeps serving
-                log.exception("rebuilding the lexicon failed")
+                log.exception("building the lexicon failed")
             finally:
                 self._rebuilding = False
 
         threading.Thread(target=run, name="paperwire-lexicon", daemon=True).start()
 
     def refresh(self) -> Lexicon:
-        """Rebuild now (tests, the CLI after an ingest)."""
+        """Build now (tests, benchmarks, a front end warming up)."""
         with self._lock:
             self._current = build(self.store)
             return self._current

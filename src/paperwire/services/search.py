@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -153,7 +153,8 @@ def search(pw: Paperwire, query: str, *, limit: int = 20, offset: int = 0, filte
         keyword: list[tuple[int, float]] = []
         semantic_job = None
         if use_vectors:  # encoded and searched on another core while the database ranks keywords
-            allowed = allowed_pks(pw, f) if f else None
+            narrowing = replace(f, exclude=())  # exclusions are checked on the fused list (below)
+            allowed = allowed_pks(pw, narrowing) if narrowing else None
             semantic_job = pw.pool.submit(_semantic, model, index, parsed.semantic_text, max(depth, CANDIDATES), allowed)
         if mode != "semantic":
             if use_vectors:  # hybrid: the rarer terms only (see keyword_ranked); the semantic stage ranks too
@@ -177,6 +178,10 @@ def search(pw: Paperwire, query: str, *, limit: int = 20, offset: int = 0, filte
         else:
             ranked, ran = keyword, "keyword"
             total = sq.keyword_count(store, parsed, cap=MAX_DEPTH) if len(keyword) >= depth or offset else len(keyword)
+        if f.exclude and ranked:  # the vector side (and a broad filter's keyword stage) did not see them
+            gone = sq.containing(store, [pk for pk, _ in ranked], f.exclude)
+            ranked = [(pk, s) for pk, s in ranked if pk not in gone]
+            total = min(total, len(ranked)) if ran != "keyword" else total
         first = [(pk, 0.0) for pk in u.paper_pks]
         if u.only_name and u.author_pks:  # a name alone: their papers first, newest first
             first += [(pk, 0.0) for pk in sq.papers_of_authors(store, u.author_pks, f, limit=depth)]
@@ -249,6 +254,8 @@ def understand(pw: Paperwire, parsed: Query) -> Understood:
         lex = pw.lexicon.get()
     except Exception as err:  # noqa: BLE001 - names and spelling are extras: the search still runs
         log.warning("the lexicon is unavailable (%s)", err)
+        return out
+    if lex is None:  # still being built (a large corpus, just started)
         return out
     _names(store, lex, text, out)
     out.suggestion = _suggestion(lex, parsed)

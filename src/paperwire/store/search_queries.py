@@ -59,6 +59,30 @@ def author_named(key: str) -> ColumnElement[bool]:
     return or_(a.key == key, a.key.endswith(" " + key, autoescape=True), a.key.startswith(key + " ", autoescape=True))
 
 
+def _containing(conn: Connection, phrases: Sequence[str], pks: Sequence[int] | None = None):
+    """pks of the papers (of ``pks`` when given) containing any of ``phrases``."""
+    units = [Unit("phrase" if " " in x else "word", x) for x in phrases]
+    if _dialect(conn) == "sqlite":
+        sql = "SELECT rowid FROM papers_fts WHERE papers_fts MATCH :m" + (" AND rowid IN :pks" if pks is not None else "")
+        stmt = text(sql).bindparams(m=" OR ".join(u.fts5() for u in units))
+        if pks is not None:
+            stmt = stmt.bindparams(bindparam("pks", list(pks), expanding=True))
+        return conn.execute(stmt).scalars()
+    stmt = select(p.pk).where(literal_column("papers.search_vector").op("@@")(_pg_units_tsquery(units, "or", prefix="x")))
+    if pks is not None:
+        stmt = stmt.where(p.pk.in_(list(pks)))
+    return conn.execute(stmt).scalars()
+
+
+def containing(store: Store, pks: Sequence[int], phrases: Sequence[str]) -> set[int]:
+    """Those of ``pks`` whose title or abstract contains any of ``phrases`` (words, or phrases as words
+    joined by spaces), as keyword search reads them (stemmed)."""
+    if not pks or not phrases:
+        return set()
+    with store.connect() as conn:
+        return set(_containing(conn, phrases, pks))
+
+
 def _excluded(dialect: str, phrases: Sequence[str]) -> ColumnElement[bool]:
     """Papers containing none of ``phrases`` (words or phrases, quoted terms as in keyword search)."""
     units = [Unit("phrase" if " " in x else "word", x) for x in phrases]
@@ -523,8 +547,8 @@ def filtered_pks(store: Store, filters: Filters) -> np.ndarray:
             if not len(found):
                 break
         if filters.exclude and len(found):  # the papers containing an excluded term, taken out
-            gone = select(p.pk).where(~_excluded(_dialect(conn), filters.exclude))
-            found = np.setdiff1d(found, np.fromiter(conn.execute(gone).scalars(), dtype=np.int64), assume_unique=True)
+            gone = np.fromiter(_containing(conn, filters.exclude), dtype=np.int64)
+            found = np.setdiff1d(found, gone)
         found.flags.writeable = False  # shared by the search service's cache (and prepared once per index)
         return found
 
