@@ -1,6 +1,7 @@
 """What the corpus's own words and names are, for reading a search query: the authors' names (to
-recognise "Christopher D. Manning", "Manning, Christopher" or "C. D. Manning" typed as free text) and
-the vocabulary of titles and recent abstracts (symspellpy's dictionary, for "did you mean").
+recognise "Christopher D. Manning", "Manning, Christopher" or "C. D. Manning" typed as free text),
+the vocabulary of titles and recent abstracts (symspellpy's dictionary, for "did you mean") and the
+categories papers are listed in (the search page's category control).
 
 Both are built from the database in one pass and kept in memory by the context
 (``Paperwire.lexicon``); they are rebuilt in the background when papers or authors are added (the
@@ -122,6 +123,7 @@ class Lexicon:
     speller: Speller
     token: object
     built_s: float
+    categories: list[tuple[str, int]]  # the instance's categories with their papers, most first
 
 
 def build(store: Store, token: object = None) -> Lexicon:
@@ -133,7 +135,8 @@ def build(store: Store, token: object = None) -> Lexicon:
         for text in texts:
             counts.update(_WORD.findall(text_key(text or "", limit=100_000)))
     speller = Speller(counts, names.words)
-    return Lexicon(names, speller, token, time.monotonic() - started)
+    categories = sq.category_counts(store)
+    return Lexicon(names, speller, token, time.monotonic() - started, categories)
 
 
 class Lexicons:

@@ -262,6 +262,13 @@ def understand(pw: Paperwire, parsed: Query) -> Understood:
     return out
 
 
+def categories(pw: Paperwire) -> list[tuple[str, int]]:
+    """The instance's categories with their papers, most first (from the lexicon; read directly while
+    the first lexicon of a large corpus is being built)."""
+    lex = pw.lexicon.get()
+    return lex.categories if lex is not None else sq.category_counts(pw.store, limit=50)
+
+
 def _spans(text: str) -> list[tuple[str, bool]]:
     """(name key, is the whole text) of the word spans of ``text`` that may be a name: the whole text
     ("Last, First" read as "First Last" too) and every run of 2..MAX_NAME_WORDS words."""

@@ -683,3 +683,12 @@ def sort_keys(store: Store, pks: Sequence[int]) -> dict[int, tuple]:
     with store.connect() as conn:
         rows = conn.execute(select(p.pk, p.published, p.upvotes).where(p.pk.in_(list(pks)))).all()
     return {pk: (published, upvotes or 0) for pk, published, upvotes in rows}
+
+
+def category_counts(store: Store, limit: int = 200) -> list[tuple[str, int]]:
+    """The categories papers are listed in, with their papers, most first (for the search page's control)."""
+    pc = t.paper_categories.c
+    with store.connect() as conn:
+        n = func.count().label("n")
+        rows = conn.execute(select(pc.category, n).group_by(pc.category).order_by(n.desc(), pc.category).limit(limit))
+        return [(c, int(k)) for c, k in rows]
