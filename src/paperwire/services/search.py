@@ -310,11 +310,11 @@ def _names(store: Store, lex: Lexicon, text: str, out: Understood) -> None:
 
 
 def _suggestion(lex: Lexicon, parsed: Query) -> str | None:
-    """The free text with each word the corpus does not know replaced by its closest corpus word; None
-    when no word changes."""
+    """The query as typed with each word the corpus does not know replaced by its closest corpus word
+    (filters and exclusions kept as typed); None when no word changes."""
     changed = False
     out = []
-    for token in parsed.free_text.split():
+    for token in parsed.text.split():
         fixed = token
         if token.isalpha():
             better = lex.speller.correct(token.casefold())
