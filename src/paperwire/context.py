@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from typing import Any, Generic, Protocol, TypeVar
 
 from paperwire.index.embedder import MINILM, Embedder, OnnxEmbedder
+from paperwire.index.lexicon import Lexicons
 from paperwire.index.terms import TermIndexes, cache_path
 from paperwire.index.vectors import VectorIndexes, ann_path
 from paperwire.settings import Settings
@@ -96,6 +97,7 @@ class Paperwire:
         self.vectors = VectorIndexes(store, lambda model: ann_path(settings.data_dir, store, model))
         self.terms = TermIndexes(store, cache_path(store, settings.data_dir))
         self.filter_pks: Lru[Any] = Lru(FILTERS_CACHED)
+        self.lexicon = Lexicons(store)  # author names and the spelling dictionary, for reading queries
         self.user_models: Lru[Any] = Lru(MODELS_CACHED)
         self.cosaves: Lru[Any] = Lru(1)
         self.dispatcher = dispatcher

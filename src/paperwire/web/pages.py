@@ -34,6 +34,7 @@ from paperwire import __version__
 from paperwire.api.errors import error_response, wants_html
 from paperwire.ingest import links
 from paperwire.ingest.normalize import name_key
+from paperwire.rank.query import QueryError, make_filters
 from paperwire.rank.trending import GRAVITY
 from paperwire.services import browse
 from paperwire.services import feed as feed_service
@@ -56,7 +57,7 @@ SORT_LABELS = {"upvotes": "Most upvoted", "date": "Newest"}
 KIND_LABELS = {"day": "Day", "week": "Week", "month": "Month"}
 MAX_SLUG = 600  # characters of an author slug (keys have at most 300; a longer slug names no one)
 MIN_YEAR, MAX_YEAR = 1900, 2200  # dates outside cannot hold papers (ingest refuses them)
-PAGE_PARAMS = ("page", "sort", "q", "fragment", "list", "category", "listing")  # the query parameters pages read; others are ignored
+PAGE_PARAMS = ("page", "sort", "q", "fragment", "list", "category", "listing", "after", "before")  # the query parameters pages read; others are ignored
 CACHE_SIZE = 256  # pages per process (~70 KB each)
 CACHE_TTL = 60.0  # seconds
 
@@ -490,32 +491,66 @@ def trending(request: Request):
 
 
 # -- search ---------------------------------------------------------------------------------------------
+SEARCH_SORTS = {"relevance": "Relevance", "newest": "Newest", "upvotes": "Most upvoted"}
+SEARCH_CONTROLS = ("category", "after", "before", "sort")  # the search page's controls (query parameters)
+
+
+def _search_controls(request: Request) -> tuple[dict, object]:
+    """The search page's controls as given (for the form) and as filters; raises PageError when one is unusable."""
+    given = {name: (request.query_params.get(name) or "").strip()[:50] for name in SEARCH_CONTROLS}
+    if given["sort"] and given["sort"] not in SEARCH_SORTS:
+        raise PageError(400, f"sort must be one of {', '.join(SEARCH_SORTS)}, got {given['sort'][:20]!r}")
+    given["sort"] = given["sort"] or "relevance"
+    try:
+        filters = make_filters(categories=[given["category"]] if given["category"] else (),
+                               after=given["after"] or None, before=given["before"] or None)  # fmt: skip
+    except QueryError as err:
+        raise PageError(400, str(err)) from None
+    return given, filters
+
+
+def _search_url(request: Request, **changes) -> str:
+    params = {k: request.query_params.get(k) for k in ("q", *SEARCH_CONTROLS)}
+    params.update(changes)
+    return "/search?" + urlencode({k: v for k, v in params.items() if v and not (k == "sort" and v == "relevance")})
+
+
 @router.get("/search", response_class=HTMLResponse)
 def search(request: Request):
     query = (request.query_params.get("q") or "").strip()[: search_service.MAX_QUERY]
     try:
         page = _page(request, MAX_SEARCH_PAGE)
+        controls, filters = _search_controls(request)
     except PageError as err:
         return _error(request, err)
+    pw = request.app.state.pw
     result = None
     papers: list = []
     has_next = False
-    if query:
+    searched = bool(query) or bool(filters)
+    if searched:
         # one more than a page tells whether a next page exists
-        result = search_service.search(request.app.state.pw, query, limit=SEARCH_PER_PAGE + 1,
-                                       offset=page * SEARCH_PER_PAGE)  # fmt: skip
+        result = search_service.search(pw, query, limit=SEARCH_PER_PAGE + 1, offset=page * SEARCH_PER_PAGE,
+                                       filters=filters, sort=controls["sort"])  # fmt: skip
+        if result.mode == "id" and len(result.papers) == 1 and not page and request.query_params.get("fragment") is None:
+            return RedirectResponse(paper_url(result.papers[0]), status_code=303)  # an id or link: that paper
         papers = result.papers[:SEARCH_PER_PAGE]
         has_next = len(result.papers) > SEARCH_PER_PAGE and page + 1 < MAX_SEARCH_PAGE
     context = {
         "query": query,
         "result": result,
         "papers": papers,
-        "searched": bool(query),
+        "searched": searched,
+        "controls": controls,
+        "sorts": SEARCH_SORTS,
+        "categories": search_service.categories(pw),
+        "authors": [{"name": a.name, "url": author_url(a.key), "papers": a.papers} for a in (result.authors if result else [])],
+        "suggestion_url": _search_url(request, q=result.suggestion) if result and result.suggestion else None,
         "words": search_service.terms(query),
         # per paper id, snippets as [(text, is_match), ...] segments that the template escapes piece by piece
         "snippets": result.snippets if result is not None else {},
         "show_dates": True,
-        **_listing(request, page, SEARCH_PER_PAGE, None, len(papers), has_next),
+        **_listing(request, page, SEARCH_PER_PAGE, result.total if result else None, len(papers), has_next),
     }
     return _render(request, "search.html", context)
 
