@@ -672,8 +672,9 @@ def title_texts(store: Store, *, abstracts: int, batch: int = 20_000):
 
 def corpus_token(store: Store) -> tuple[int, int]:
     """(largest paper pk, largest author pk): changes when papers or authors are added."""
-    with store.connect() as conn:
-        return _max_pk(conn), int(conn.execute(select(func.max(t.authors.c.pk))).scalar() or 0)
+    with store.connect() as conn:  # one round trip: two index reads
+        row = conn.execute(select(select(func.max(p.pk)).scalar_subquery(), select(func.max(t.authors.c.pk)).scalar_subquery())).one()
+        return int(row[0] or 0), int(row[1] or 0)
 
 
 def sort_keys(store: Store, pks: Sequence[int]) -> dict[int, tuple]:
