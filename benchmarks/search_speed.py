@@ -318,6 +318,43 @@ def measure(n_path: Path, queries: list[str], qvecs: np.ndarray, embedder, rebui
     return row
 
 
+def measure_issue18(n_path: Path, queries: list[str], embedder) -> dict:
+    """``--issue18``: only the service's hybrid search on title phrases, author names and ids/links (and the
+    recognition step alone), with the approximate index file a full run left; short enough to run the
+    code before and after a change alternately in one sitting."""
+    from paperwire.context import Paperwire
+    from paperwire.rank.query import parse
+    from paperwire.services import search as svc
+    from paperwire.settings import Settings
+    from paperwire.store import Store
+
+    store = Store.open(f"sqlite:///{n_path}")
+    pw = Paperwire(Settings(database_url=f"sqlite:///{n_path}", data_dir=CACHE), store, embedder=embedder)
+    row: dict = {"n": 0}
+    if hasattr(pw, "lexicon"):
+        row["lexicon_s"] = timed(pw.lexicon.refresh)[0]
+    index = pw.vectors.get(MINILM)
+    row["n"] = len(index)
+    deadline = time.monotonic() + 600
+    while index.ann is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    understand = getattr(svc, "understand", None)
+    names, ids = names_and_ids(real_records_cached(), len(queries))
+    for text in queries[:10]:  # warm up
+        svc.search(pw, text)
+    t_h, t_n, t_i, t_u = [], [], [], []
+    for text, name, pid in zip(queries, names, ids):
+        t_h.append(timed(svc.search, pw, text)[0])
+        t_n.append(timed(svc.search, pw, name)[0])
+        t_i.append(timed(svc.search, pw, pid)[0])
+        if understand is not None:
+            t_u.append(timed(understand, pw, parse(text))[0])
+    row.update(hybrid=t_h, names=t_n, ids=t_i, understand=t_u)
+    pw.close()
+    store.engine.dispose()
+    return row
+
+
 def filtered_runs(exact, index, qvecs, allowed) -> tuple[list[float], list[float], list[float]]:
     """Per query: the planned filtered search's time, the exact subset scan's time, and recall@10 of the
     planned one against the exact one (whose results must all be allowed papers)."""
@@ -376,6 +413,8 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[75_000, 1_000_000])
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--build-only", action="store_true", help="only build the cached corpora")
+    parser.add_argument("--issue18", action="store_true",
+                        help="only hybrid search on phrases, names and ids through the service (after one full run)")
     parser.add_argument("--vectors-only", type=int, nargs="*", default=[],
                         help="also measure the vector part alone at these sizes (vectors made in memory)")
     args = parser.parse_args()
@@ -389,6 +428,14 @@ def main() -> int:
     embedder = OnnxEmbedder(CACHE / "models")
     queries = phrases(records, args.queries)
     embedder.encode(queries[:8])  # warm up
+    if args.issue18:
+        print("| papers | hybrid, title phrases | author names (full, Last, First, initials) | ids and links | recognition step alone | lexicon build s |")
+        print("|---|---|---|---|---|---|")
+        for path in paths:
+            r = measure_issue18(path, queries, embedder)
+            print(f"| {r['n']:,} | {cell(r['hybrid'])} | {cell(r['names'])} | {cell(r['ids'])} "
+                  f"| {cell(r['understand']) if r['understand'] else '-'} | {r.get('lexicon_s', 0):.1f} |", flush=True)
+        return 0
     t_enc, qvecs = [], []
     for text in queries:
         t, vec = timed(embedder.encode, [text])
