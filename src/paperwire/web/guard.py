@@ -12,8 +12,8 @@ runs it
 and it adds the security headers to every answer (pages, JSON, static files and errors alike):
 ``X-Content-Type-Options: nosniff``, ``X-Frame-Options: DENY``, a ``Referrer-Policy`` and a
 ``Content-Security-Policy`` that lets pages load scripts, styles, fonts and images from the site
-only and be framed by no one (:data:`CSP`; the Swagger UI page at ``/docs`` keeps only
-``frame-ancestors``, as its page is FastAPI's own with an inline script).
+only and be framed by no one (:data:`CSP`; the API docs pages ``/docs`` and ``/redoc`` keep only
+``frame-ancestors``, as their pages are FastAPI's own with an inline script).
 
 Refusals are answered like any other :class:`~paperwire.api.errors.Refusal`
 (``web.http.answer_refusal``): a page for browsers, the one JSON error body otherwise.
@@ -48,7 +48,7 @@ def takes_file(path: str) -> bool:
 
 
 def _csp(path: str) -> bytes:
-    return (DOCS_CSP if path == "/docs" or path.startswith("/docs/") else CSP).encode()
+    return (DOCS_CSP if path in ("/docs", "/redoc") or path.startswith("/docs/") else CSP).encode()
 
 
 def target_problem(scope: Scope) -> str | None:
