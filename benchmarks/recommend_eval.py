@@ -36,8 +36,8 @@ import scipy.sparse as sp
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
-CACHE = ROOT / "benchmarks" / ".cache"
-DATA = ROOT.parent / "shared" / "data"
+CACHE = Path(os.environ.get("PAPERWIRE_BENCH_CACHE", ROOT / "benchmarks" / ".cache"))
+DATA = Path(os.environ.get("PAPERWIRE_SHARED_DATA", ROOT.parent / "shared" / "data"))
 K = 20
 MAIN_CUT, VALID_USERS = "2026-03-01", 150
 
