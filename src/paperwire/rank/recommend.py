@@ -6,11 +6,12 @@
   saved or liked; negatives are explicit thumbs-down (weighing more, through ``neg_weight``) and a
   sample of unrated recent papers (weak negatives). The fitted weights are split back into a weight
   per term column and one per embedding dimension, so scoring the whole corpus is two products.
-- **Cold start** — below ``min_positives`` positives a Rocchio centroid: mean of the positives minus a
-  fraction of the mean of the negatives. With no positives at all, the interests text's centroid.
-- **The reader's words** — the interests text stays a signal after ratings arrive: its centroid is
-  blended into either model at ``interest_share`` (z-score units, :func:`with_interests`), so two
-  off-topic saves never drown what the reader typed.
+- **Cold start** — below ``min_positives`` positives a Rocchio centroid: mean of the positives and
+  of the interest-text query rows minus a fraction of the mean of the negatives. It works with no
+  positives at all when there is a query.
+- **The reader's words** — the interests text stays a signal after the linear model takes over: its
+  centroid is blended in at ``interest_share`` (z-score units, :func:`with_interests`), so a few
+  off-topic ratings never drown what the reader typed.
 - **Collaborative** — item-item cosine similarity from co-occurrence in other users' positives; each
   item also gets the user's item that contributed most (the "because you saved …" reason).
 - :func:`blend` — a weighted sum of z-scores of content and collaborative scores; content alone
@@ -47,10 +48,10 @@ class ContentParams:
     explicit_weight: float = 5.0  # suggested neg_weight of an explicit thumbs-down (weak negatives: 1)
     rocchio_negative: float = 0.25  # centroid: fraction of the negatives' mean subtracted
     max_iter: int = 1000
-    # share of the reader's interests text in the content score once they have rated papers (z-score
-    # units over the sampled corpus rows): their words keep counting beside their ratings. 0 restores
-    # the old behaviour (the text ignored from ``min_positives`` positives on, one row among the liked
-    # papers before). 0.5: see benchmarks/recommend_eval.py, "interests kept".
+    # share of the reader's interests text in the linear model's score (z-score units over the sampled
+    # corpus rows): their words keep counting beside their ratings. 0 restores the old behaviour (the
+    # text ignored from ``min_positives`` positives on). 0.5: see benchmarks/recommend_eval.py,
+    # "interests kept" (0.25 keeps ~1 of 20 on the interests, 0.75 leaves ~1 on the rated topic).
     interest_share: float = 0.5
 
 
@@ -236,23 +237,19 @@ def _has_rows(X) -> bool:
 def user_model(X_pos, E_pos, X_neg, E_neg, *, neg_weight=None, X_query=None, E_query=None,
                params: ContentParams = ContentParams()) -> ContentModel:  # fmt: skip
     """The linear model from ``params.min_positives`` positives on (when there are negatives), the
-    centroid model below that. The interests text (``X_query``/``E_query``) keeps counting once there
-    are ratings: blended in at ``params.interest_share`` (:func:`with_interests`, the spreads taken
-    over the negatives' rows); with no positive at all the model is the interests' centroid."""
+    centroid model below that (the interests text one of its rows). The interests text
+    (``X_query``/``E_query``) keeps counting once the linear model takes over: blended in at
+    ``params.interest_share`` (:func:`with_interests`, the spreads taken over the negatives' rows)."""
     n_pos = 0 if X_pos is None else X_pos.shape[0]
     n_neg = 0 if X_neg is None else X_neg.shape[0]
-    blend_text = params.interest_share > 0 and _has_rows(X_query) and n_pos > 0
     if n_pos >= max(1, params.min_positives) and n_neg:
         model = fit_content(X_pos, E_pos, X_neg, E_neg, neg_weight=neg_weight, params=params)
-    elif blend_text:
-        model = centroid_model(X_pos, E_pos, X_neg, E_neg, neg_weight=neg_weight, params=params)
-    else:
-        return centroid_model(X_pos, E_pos, X_neg, E_neg, X_query=X_query, E_query=E_query, neg_weight=neg_weight,
-                              params=params)  # fmt: skip
-    if not blend_text:
+        if params.interest_share > 0 and _has_rows(X_query):
+            model = with_interests(model, interests_model(X_query, E_query, params=params), X_neg, E_neg,
+                                   share=params.interest_share)  # fmt: skip
         return model
-    return with_interests(model, interests_model(X_query, E_query, params=params), X_neg, E_neg,
-                          share=params.interest_share)  # fmt: skip
+    return centroid_model(X_pos, E_pos, X_neg, E_neg, X_query=X_query, E_query=E_query, neg_weight=neg_weight,
+                          params=params)  # fmt: skip
 
 
 # -- collaborative ---------------------------------------------------------------------------------------

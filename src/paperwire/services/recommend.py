@@ -199,12 +199,13 @@ def user_model(pw: Paperwire, user_pk: int, prof: Profile, corpus: _Corpus, *, a
     weights = np.where(np.isin(neg_pks, neg_explicit), params.explicit_weight, 1.0).astype(np.float32)
     X_q, E_q = corpus.query(prof.interests)
     if not allow_fit:
-        blend_text = X_q is not None and len(pos_pks) > 0 and params.interest_share > 0
+        # the reader's words keep counting once there are enough ratings for the linear model elsewhere
+        blend_text = X_q is not None and len(pos_pks) >= params.min_positives and params.interest_share > 0
         model = model_lib.centroid_model(X_pos, E_pos, X_neg[: len(neg_explicit)] if neg_explicit else None,
                                          E_neg[: len(neg_explicit)] if (E_neg is not None and neg_explicit) else None,
                                          X_query=None if blend_text else X_q, E_query=None if blend_text else E_q,
                                          params=params)  # fmt: skip
-        if blend_text:  # the reader's words keep counting beside their ratings, as in the fitted model
+        if blend_text:
             model = model_lib.with_interests(model, model_lib.interests_model(X_q, E_q, params=params), X_neg, E_neg,
                                              share=params.interest_share)  # fmt: skip
     else:
