@@ -159,6 +159,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     app.include_router(status_pages)
     app.include_router(api_docs)  # /docs: Swagger UI from static/vendor (web.docs)
     app.include_router(pages)  # last: its catch-all routes must not shadow the API
+    from paperwire.web.head import HeadAsGet
+
+    app.add_middleware(HeadAsGet)  # added last, so outermost: HEAD is answered wherever GET is
     return app
 
 

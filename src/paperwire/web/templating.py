@@ -7,7 +7,7 @@ Filters: the URL, date and text helpers of ``web.pages``. Globals: ``static_url`
 ``viewer(request)`` (the logged-in user), ``card_state(request, papers)`` (votes, ratings,
 collections of the cards),
 ``paper_extras(request, paper)`` (the paper page's vote breakdown and comments) and
-``csrf_for(request)``.
+``csrf_for(request)`` and ``following(request, kind, target)`` (a follow button's state).
 """
 from __future__ import annotations
 
@@ -39,6 +39,18 @@ def paper_extras(request, paper) -> dict:
     return {"st": state, "comments": [(c, community.render_markdown(c.body)) for c in found], "me": user}
 
 
+def following(request, kind: str, target: str) -> bool:
+    """Whether the signed-in reader follows ``target`` (the follow buttons' state; their follows are
+    read once per request). Pages that show it are per-reader: never from a shared page cache."""
+    user = current_user(request) if request is not None else None
+    if user is None:
+        return False
+    mine = getattr(request.state, "pw_follows", None)
+    if mine is None:
+        mine = request.state.pw_follows = community.following_set(store_of(request), user)
+    return community.follow_key(kind, target) in mine
+
+
 def install_templates() -> None:
     """Register the filters and globals on ``web.pages.templates`` (idempotent)."""
     env = pages.templates.env
@@ -53,5 +65,5 @@ def install_templates() -> None:
     env.globals.update(
         static_url=pages.static_url, version=__version__, category_names=browse.CATEGORY_NAMES,
         listing_labels=pages.LISTING_LABELS,
-        viewer=viewer, card_state=card_state, paper_extras=paper_extras, csrf_for=csrf_token,
+        viewer=viewer, card_state=card_state, paper_extras=paper_extras, csrf_for=csrf_token, following=following,
     )
