@@ -30,6 +30,7 @@ V = TypeVar("V")
 
 MEMO_ENTRIES = 512  # results computed from the database, kept while its data version holds (feed pages' data, API lists, For-you lists)
 MEMO_TTL = 60.0  # seconds: also what time alone changes (trending decay, "harvest failing for a day")
+FRAGMENTS_CACHED = 4096  # rendered reader-independent card parts (~2 KB each)
 FILTERS_CACHED = 64  # search: filters whose allowed pks are kept (popular categories, months)
 MODELS_CACHED = 512  # recommendations: fitted per-reader models kept
 POOL_THREADS = 4  # query encoding and vector search beside the keyword SQL; model fitting off the event loop
@@ -86,8 +87,11 @@ class VersionMemo:
         self.ttl = ttl
         self._lru: Lru[tuple[float, Any]] = Lru(maxsize)
 
-    def get(self, key: Hashable, compute: Callable[[], V]) -> V:
-        token = self.version()
+    def get(self, key: Hashable, compute: Callable[[], V], *, token: object = ...) -> V:
+        """The value of ``key``, computed when missing (under ``token``: the current data version, read
+        once by a caller that gets many keys)."""
+        if token is ...:
+            token = self.version()
         if token is None:
             return compute()
         hit = self._lru.get(key, token)
@@ -132,6 +136,7 @@ class Paperwire:
         self.user_models: Lru[Any] = Lru(MODELS_CACHED)
         self.cosaves: Lru[Any] = Lru(1)
         self.memo = VersionMemo(lambda: data_version(store))
+        self.fragments = VersionMemo(self.memo.version, maxsize=FRAGMENTS_CACHED)  # rendered card parts
         self.dispatcher = dispatcher
         self._embedder = embedder
         self._embedder_given = embedder is not None

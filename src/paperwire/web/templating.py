@@ -30,6 +30,20 @@ def card_state(request, papers) -> community.CardState | None:
     return community.card_state(store_of(request), user, papers, csrf_token(request) if user else "")
 
 
+def card_mains(request, papers, show_date, st) -> dict:
+    """The reader-independent part of each paper's card (``card_main`` in _macros.html) by paper pk,
+    rendered once per paper and data version and kept in the context's bounded fragment memo; the
+    reader's own marks (votes, ratings, saves) are rendered around it per request."""
+    if request is None:
+        return {}
+    memo = request.app.state.pw.fragments
+    token = memo.version()
+    macro = pages.templates.env.get_template("_macros.html").module.card_main
+    show = bool(show_date)
+    return {p.pk: memo.get(("card", p.pk, show), lambda p=p: macro(p, show, None, st), token=token)
+            for p in papers or () if p.pk is not None}  # fmt: skip
+
+
 def paper_extras(request, paper) -> dict:
     """The paper page's vote breakdown and comment thread."""
     store, user = store_of(request), current_user(request)
@@ -51,5 +65,5 @@ def install_templates() -> None:
     env.globals.update(
         static_url=pages.static_url, version=__version__, category_names=browse.CATEGORY_NAMES,
         listing_labels=pages.LISTING_LABELS,
-        viewer=viewer, card_state=card_state, paper_extras=paper_extras, csrf_for=csrf_token,
+        viewer=viewer, card_state=card_state, card_mains=card_mains, paper_extras=paper_extras, csrf_for=csrf_token,
     )
