@@ -55,6 +55,7 @@ def paper_extras(request, paper) -> dict:
 def install_templates() -> None:
     """Register the filters and globals on ``web.pages.templates`` (idempotent)."""
     env = pages.templates.env
+    env.auto_reload = False  # packaged templates do not change while serving: no stat() per template use
     env.filters.update(
         paper_url=pages.paper_url, author_url=pages.author_url, author_feed_url=pages.author_feed_url,
         org_url=pages.org_url, category_url=pages.category_url, period_url=pages.period_url,
