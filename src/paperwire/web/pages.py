@@ -349,6 +349,16 @@ def _listing_kind(request: Request) -> str | None:
 
 
 def _feed_page(request: Request, period: Period, which: str | None = None) -> Response:
+    """The feed page of ``period``. Its data (the cards' papers, counts, links, freshness) is the same
+    for every reader: computed once per data version (``pw.memo``, keyed like the page cache), so a
+    signed-in reader's page costs its rendering and the reader's own marks (``card_state``) only."""
+    key = ("feed", request.url.path, period.kind, period.label, which,
+           tuple((k, request.query_params.get(k)) for k in PAGE_PARAMS if k != "fragment"))  # fmt: skip
+    context = request.app.state.pw.memo.get(key, lambda: _feed_context(request, period, which))
+    return _render(request, "feed.html", dict(context))  # a copy: the response adds the request to it
+
+
+def _feed_context(request: Request, period: Period, which: str | None = None) -> dict:
     store = request.app.state.store
     sort = _sort(request)
     page = _page(request)
@@ -396,7 +406,7 @@ def _feed_page(request: Request, period: Period, which: str | None = None) -> Re
         "show_dates": period.kind != "day",
         **_listing(request, page, fp.limit, fp.total, len(fp.papers), (page + 1) * fp.limit < fp.total, here),
     }
-    return _render(request, "feed.html", context)
+    return context
 
 
 def _sort_query(sort: str) -> str:
@@ -418,10 +428,11 @@ def freshness(request: Request) -> dict | None:
 @cached
 def home(request: Request):
     try:
-        which, latest = feed_service.home_list(request.app.state.store)
+        memo, store = request.app.state.pw.memo, request.app.state.store
+        which, latest = memo.get(("home_list",), lambda: feed_service.home_list(store))
         if "list" in request.query_params:
             which = _which(request)
-            latest = feed_service.latest_day(request.app.state.store, which)
+            latest = memo.get(("latest_day", which), lambda: feed_service.latest_day(store, which))
         if latest is None:
             return templates.TemplateResponse(request, "welcome.html", {})
         return _feed_page(request, Period.day(latest), which)
