@@ -12,7 +12,8 @@ def test_a_paper_action_without_a_user_redirects_to_the_log_in_page(client, stor
     p = paper(store, published="2026-01-14")
     page = f"http://testserver/papers/{p.id}"
     response = post(client, "/vote", {"paper": p.id, "on": "1"}, headers={"Referer": page})
-    assert response.status_code == 303 and response.headers["location"] == f"/account/login?next=/papers/{p.id}"
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/account/login?next=%2Fpapers%2F{p.id}&reason=vote"
     assert db.vote_counts(store, [p.pk]) == {}
 
 

@@ -20,6 +20,7 @@ from paperwire.store.accounts import Collection, User
 from paperwire.store.ids import pk_of, pks_of
 
 MAX_COLLECTIONS = 200
+READING_LIST = "Reading list"  # every reader's default collection: "Save" on a card adds to it in one click
 MAX_ITEMS_IMPORT = 5000
 MAX_IMPORT_BYTES = 2_000_000
 _ID_TOKEN = re.compile(r"[^\s,;]+")
@@ -59,9 +60,28 @@ def create(store: Store, user: User, name: str, description: str | None = None, 
     return db.create_collection(store, user.pk, _name(name), _description(description), bool(is_public))
 
 
+def find_reading_list(collections: list[Collection]) -> Collection | None:
+    """The reader's default collection among their ``collections``: the oldest named "Reading list"."""
+    found = [c for c in collections if c.name.casefold() == READING_LIST.casefold()]
+    return min(found, key=lambda c: c.pk) if found else None
+
+
+def reading_list(store: Store, user: User) -> Collection:
+    """The reader's "Reading list", made (private) on first use."""
+    return find_reading_list(db.user_collections(store, user.pk)) or create(store, user, READING_LIST)
+
+
 def visible(store: Store, viewer: User | None, pk: int) -> Collection | None:
     """The collection if ``viewer`` may see it (public, or their own)."""
     found = db.get_collection(store, pk)
+    if found is None or (not found.is_public and (viewer is None or viewer.pk != found.user_pk)):
+        return None
+    return found
+
+
+def shared(store: Store, viewer: User | None, slug: str) -> Collection | None:
+    """The collection of a public link (its slug) if ``viewer`` may see it (public, or their own)."""
+    found = db.collection_by_slug(store, slug)
     if found is None or (not found.is_public and (viewer is None or viewer.pk != found.user_pk)):
         return None
     return found

@@ -28,7 +28,7 @@ import hmac
 import logging
 import secrets
 from typing import Annotated
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -168,10 +168,42 @@ async def run(fn, *args):
     return await run_in_threadpool(fn, *args)
 
 
+_ACTION_REASONS = (("/vote", "vote"), ("/rate", "rate"), ("/collect", "save"), ("/collections", "save"),
+                   ("/follow", "follow"), ("/comments", "comment"), ("/submit", "submit"))  # fmt: skip
+
+
+def came_from(request: Request) -> str | None:
+    """The same-site page (path and query) the person was on: htmx's current URL, else the Referer,
+    when it names this host; None otherwise."""
+    for target in (request.headers.get("hx-current-url"), request.headers.get("referer")):
+        if not target:
+            continue
+        parts = urlsplit(target)
+        if parts.netloc and parts.netloc != request.headers.get("host", ""):
+            continue
+        path = local(parts.path + ("?" + parts.query if parts.query else ""), "")
+        if path and not path.startswith("/account/"):
+            return path
+    return None
+
+
+def login_url(request: Request) -> str:
+    """The log-in page for a signed-out person whose request needs an account: a one-line reason, and
+    ``next=`` the page to come back to (where the action was, or the page asked for)."""
+    path = request.url.path
+    reason = next((r for prefix, r in _ACTION_REASONS if path == prefix or path.startswith(prefix + "/")), None)
+    if request.method in ("GET", "HEAD"):
+        target = local(path + ("?" + request.url.query if request.url.query else ""), "/")
+    else:
+        target = came_from(request) or "/"
+    return "/account/login?" + urlencode({"next": target, "reason": reason or "account"})
+
+
 def _login_redirect(request: Request) -> Response:
-    target = request.headers.get("hx-current-url") or request.headers.get("referer") or str(request.url.path)
-    path = urlsplit(target).path or "/"
-    return RedirectResponse("/account/login?next=" + quote(local(path), safe="/"), status_code=303)
+    url = login_url(request)
+    if "hx-request" in request.headers:  # htmx follows this header with a full page load
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
 
 
 async def answer_refusal(request: Request, exc: Refusal) -> Response:
