@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address `paperwire serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `paperwire serve` listens on.")
+    web_workers: int = Field(
+        0, ge=0, le=64,
+        description="Worker processes `paperwire serve` runs (they share the read-only indexes through memory-mapped "
+        "files); 0 = one per CPU core.",
+    )
     base_url: str = Field(
         "http://127.0.0.1:8000",
         description="Public URL of the site, used in links and emails. Unset: feeds, API objects and pages link to "
@@ -34,7 +39,10 @@ class Settings(BaseSettings):
         SecretStr("dev-insecure-change-me"), description="Key for signing cookies and tokens (secret).", json_schema_extra={"secret": True}
     )
     redis_url: str | None = Field(None, description="Redis URL for queue workers; unset runs jobs in-process.")
-    smtp_url: str | None = Field(None, description="SMTP server for emails, e.g. smtp://user:pass@host:587?starttls=1 (secret).")
+    smtp_url: str | None = Field(
+        None, description="SMTP server for emails, e.g. smtp://user:pass@host:587?starttls=1 (secret); console:// writes "
+        "them to the log and <data dir>/mail/*.eml; unset: no email, and accounts need no confirmation."
+    )
     arxiv_api_url: str = Field("https://export.arxiv.org/api/query", description="arXiv query API endpoint.")
     arxiv_oai_url: str = Field("https://oaipmh.arxiv.org/oai", description="arXiv OAI-PMH endpoint.")
     hf_endpoint: str = Field("https://huggingface.co", description="Hugging Face Hub endpoint for daily papers.")

@@ -104,11 +104,15 @@ def daily_item(paper: Paper, local_comments: int = 0, local_votes: int = 0) -> d
 
 
 # -- Markdown (``GET /papers/{id}.md``, huggingface_hub's ``read_paper``) ---------------------------
+_MD_ENTITIES = str.maketrans({"<": "&lt;", ">": "&gt;", "[": "&#91;", "]": "&#93;"})
+
+
 def _md_text(text: str) -> str:
-    """Text for Markdown that no renderer turns into HTML: ``<`` and ``>`` become entities, which
-    render as the characters themselves (a backslash escape could be undone by a preceding
-    backslash). Everything else, LaTeX included, is left as written."""
-    return text.replace("<", "&lt;").replace(">", "&gt;")
+    """Text for Markdown that no renderer turns into HTML, a link or an image: ``<`` and ``>`` (raw
+    HTML, autolinks) and ``[`` and ``]`` (links, images, reference definitions) become entities,
+    which render as the characters themselves (a backslash escape could be undone by a preceding
+    backslash; an entity never builds syntax). Everything else, LaTeX included, is left as written."""
+    return text.translate(_MD_ENTITIES)
 
 
 def _md_url(url: str) -> str:

@@ -13,6 +13,7 @@ from paperwire.api.deps import off_loop, store_of, throttle
 from paperwire.api.errors import Refusal
 from paperwire.api.me import category_param
 from paperwire.services import feed as feed_service
+from paperwire.services import cached
 from paperwire.services import recommend as rec
 from paperwire.services.accounts import AccountError
 from paperwire.services.periods import Period
@@ -34,7 +35,7 @@ async def for_you(request: Request, user: Viewer, days: int = 7, category: str =
     days = days if days in PERIODS else 7
     number = max(1, min(number, 50))
     store = store_of(request)
-    found = await off_loop(rec.recommend, request.app.state.pw, user, days=days, category=cat, limit=PAGE_SIZE,
+    found = await off_loop(cached.recommendations, request.app.state.pw, user, days=days, category=cat, limit=PAGE_SIZE,
                            offset=(number - 1) * PAGE_SIZE)  # fmt: skip
     if found.model == "none":
         return RedirectResponse("/for-you/start", status_code=303)
@@ -62,16 +63,18 @@ def _categories(store, found) -> list[tuple[str, int]]:
 @router.get("/for-you/start", response_class=HTMLResponse)
 def start(request: Request, user: Viewer):
     return page(request, "for_you_start.html", {"interests": rec.interests(store_of(request), user),
-                                                "welcome": request.query_params.get("welcome") == "1",
-                                                "mail_failed": request.query_params.get("mail") == "failed"})  # fmt: skip
+                                                "welcome": request.query_params.get("welcome") == "1"})  # fmt: skip
 
 
 @router.post("/for-you/start", response_class=HTMLResponse)
 async def save_start(request: Request, got: SignedIn):
     user, form = got
     throttle(request, "write", "user", str(user.pk))
-    try:
-        report = rec.set_interests(store_of(request), user, form.get("interests", ""), form.get("liked", ""))
+    if form.get("liked", "").strip():
+        throttle(request, "import", "user", str(user.pk))
+    try:  # the liked papers may be BibTeX: parsing is CPU work, off the event loop
+        report = await off_loop(rec.set_interests, store_of(request), user, form.get("interests", ""),
+                                form.get("liked", ""))  # fmt: skip
     except AccountError as err:
         return page(request, "for_you_start.html", {"interests": form.get("interests", "")[:2000],
                     "error": err.message}, status=400)  # fmt: skip
