@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from typing import Any, Generic, Protocol, TypeVar
 
 from paperwire.index.embedder import MINILM, Embedder, OnnxEmbedder
+from paperwire.index.lexicon import Lexicons
 from paperwire.index.terms import TermIndexes, cache_path
 from paperwire.index.vectors import VectorIndexes, ann_path
 from paperwire.settings import Settings
@@ -33,6 +34,7 @@ MEMO_TTL = 60.0  # seconds: also what time alone changes (trending decay, "harve
 FRAGMENTS_CACHED = 4096  # rendered reader-independent card parts (~2 KB each)
 FILTERS_CACHED = 64  # search: filters whose allowed pks are kept (popular categories, months)
 MODELS_CACHED = 512  # recommendations: fitted per-reader models kept
+MAIL_THREADS = 2  # emails a request causes (confirmations, resets), sent after it answered
 POOL_THREADS = 4  # query encoding and vector search beside the keyword SQL; model fitting off the event loop
 
 
@@ -133,6 +135,7 @@ class Paperwire:
         self.vectors = VectorIndexes(store, lambda model: ann_path(settings.data_dir, store, model))
         self.terms = TermIndexes(store, cache_path(store, settings.data_dir))
         self.filter_pks: Lru[Any] = Lru(FILTERS_CACHED)
+        self.lexicon = Lexicons(store)  # author names and the spelling dictionary, for reading queries
         self.user_models: Lru[Any] = Lru(MODELS_CACHED)
         self.cosaves: Lru[Any] = Lru(1)
         self.memo = VersionMemo(lambda: data_version(store))
@@ -146,6 +149,8 @@ class Paperwire:
         self._pool_lock = threading.Lock()
         self._background: ThreadPoolExecutor | None = None
         self._waiting: set[str] = set()
+        self._mail: ThreadPoolExecutor | None = None
+        self._mail_jobs: set = set()
         self._owns_store = owns_store
 
     @classmethod
@@ -222,6 +227,32 @@ class Paperwire:
         self._background.submit(run)
         return True
 
+    def send_soon(self, job: Callable[[], Any]) -> None:
+        """Run ``job`` (sending an email) on the context's mail threads: a request that causes mail answers
+        at once, whatever the mail server does (a server that accepts and never answers holds a mail
+        thread for its timeout, never a request)."""
+        with self._pool_lock:
+            if self._mail is None:
+                self._mail = ThreadPoolExecutor(max_workers=MAIL_THREADS, thread_name_prefix="paperwire-mail")
+
+            def run() -> None:
+                try:
+                    job()
+                except Exception:  # noqa: BLE001 - a mail job must not kill the thread
+                    log.exception("mail job failed")
+
+            future = self._mail.submit(run)
+            self._mail_jobs.add(future)
+        future.add_done_callback(self._mail_jobs.discard)
+
+    def wait_mail(self, timeout: float | None = None) -> None:
+        """Wait until the mail jobs queued so far have run (tests, the CLI)."""
+        from concurrent.futures import wait
+
+        with self._pool_lock:
+            jobs = set(self._mail_jobs)
+        wait(jobs, timeout)
+
     def wait_background(self, timeout: float | None = None) -> None:
         """Wait until the background jobs queued so far have run (tests, the CLI, shutdown)."""
         with self._pool_lock:
@@ -242,6 +273,9 @@ class Paperwire:
                 self._pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = None
             background, self._background = self._background, None
+            mail, self._mail = self._mail, None
+        if mail is not None:
+            mail.shutdown(wait=False, cancel_futures=True)
         if background is not None:
             background.shutdown(wait=True, cancel_futures=True)
         if self._owns_store:

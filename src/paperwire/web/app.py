@@ -13,6 +13,7 @@ Routers, in the order they are included (the first match wins):
 - ``web.recommend`` — the "For you" pages;
 - ``web.digest`` — the email digest's pages;
 - ``web.status`` — ``/status`` and ``/api/status``: the daily loop's state;
+- ``web.docs`` — ``/docs``: Swagger UI over ``/openapi.json``, served locally;
 - ``web.pages`` — the HTML pages (feed, trending, search, paper, author, ...): last, for its catch-alls.
 
 Errors: a route or dependency raises ``api.errors.Refusal``; the one handler, ``web.http.answer_refusal``,
@@ -96,13 +97,16 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     of the architecture). With ``scheduler`` the harvest schedule and the daily digest schedule run
     in-process (APScheduler; several servers harvest and send once between them); with
     ``one_scheduler`` (the workers of `paperwire serve`) only in the worker holding :func:`schedule_lock`."""
+    from paperwire.api.contract import install_contract
     from paperwire.api.errors import Refusal
     from paperwire.api.hf import router as hf_api
     from paperwire.api.me import router as me_api
     from paperwire.api.search import router as search_api
     from paperwire.web.accounts import router as accounts
     from paperwire.web.digest import router as digest
+    from paperwire.web.docs import router as api_docs
     from paperwire.web.feeds import router as feeds
+    from paperwire.web.guard import Guard
     from paperwire.web.http import answer_refusal
     from paperwire.web.library import router as library
     from paperwire.web.pages import router as pages
@@ -139,18 +143,26 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
                 if stop is not None:
                     stop()
 
-    app = FastAPI(title="paperwire", version=__version__, docs_url="/docs", openapi_url="/openapi.json",
+    app = FastAPI(title="paperwire", version=__version__, docs_url=None, redoc_url=None,
+                  openapi_url="/openapi.json",
                   lifespan=lifespan)  # fmt: skip
     app.state.pw = pw
     app.state.settings = settings
     app.state.store = store
     redact_access_log()
+    if not settings.base_url_configured:
+        logging.getLogger("paperwire").warning(
+            "PAPERWIRE_BASE_URL is not set: pages, feeds and the API link to the address each request came in on, "
+            "but emails (confirmation, password reset, digest) have no request and link to %s; set "
+            "PAPERWIRE_BASE_URL to the site's public URL", settings.base_url)  # fmt: skip
     if settings.trusted_proxies:  # X-Forwarded-For/-Proto from these peers only (PAPERWIRE_TRUSTED_PROXIES)
         from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.add_middleware(Guard)  # body caps, multipart only where a file is taken, text checks, security headers
     app.add_exception_handler(Refusal, answer_refusal)
+    install_contract(app)  # the one error body for FastAPI's own errors; every status in the OpenAPI document
     install_templates()
 
     @app.get("/healthz", include_in_schema=False)
@@ -166,6 +178,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     app.include_router(recommend)
     app.include_router(digest)
     app.include_router(status_pages)
+    app.include_router(api_docs)  # /docs: Swagger UI from static/vendor (web.docs)
     app.include_router(pages)  # last: its catch-all routes must not shadow the API
     return app
 

@@ -16,6 +16,7 @@ from paperwire.services import browse, community
 from paperwire.store.accounts import User
 from paperwire.web import pages
 from paperwire.web.http import csrf_token, current_user, store_of
+from paperwire.web.latex_text import latex_text, snippet_text
 
 
 def viewer(request) -> User | None:
@@ -62,6 +63,7 @@ def install_templates() -> None:
         step_label=pages.step_label, safe_href=pages.safe_href, short_date=pages.short_date,
         long_date=pages.long_date, authors_with_keys=pages.authors_with_keys, long_date_text=pages.long_date_text,
         timestamp_text=pages.timestamp_text, linkify=pages.linkify, stars=pages.stars,
+        latex_text=latex_text, snippet_text=snippet_text,
     )
     env.globals.update(
         static_url=pages.static_url, version=__version__, category_names=browse.CATEGORY_NAMES,
