@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address `paperwire serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `paperwire serve` listens on.")
+    web_workers: int = Field(
+        0, ge=0, le=64,
+        description="Worker processes `paperwire serve` runs (they share the read-only indexes through memory-mapped "
+        "files); 0 = one per CPU core.",
+    )
     base_url: str = Field(
         "http://127.0.0.1:8000",
         description="Public URL of the site, used in links and emails. Unset: feeds, API objects and pages link to "

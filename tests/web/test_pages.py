@@ -8,6 +8,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from paperwire.context import VersionMemo
 from paperwire.settings import Settings
 from paperwire.web.app import create_app
 from paperwire.web.pages import PageCache
@@ -152,7 +153,9 @@ def test_the_feed_page_runs_a_fixed_number_of_queries(client, store, count_queri
     """The Store loads a page's authors and categories in one query each: no N+1."""
     load(store, *[make_record(published="2026-01-14", authors=[f"Author {i}", "Ada Lovelace"],
                               organization={"name": f"org{i}", "fullname": f"Org {i}"}) for i in range(40)])  # fmt: skip
-    client.app.state.page_cache = PageCache(lambda: None)  # count the work of rendering, not the cache
+    client.app.state.page_cache = PageCache(lambda: None)  # count the work of rendering, not the caches
+    client.app.state.pw.memo = VersionMemo(lambda: None)
+    client.app.state.pw.fragments = VersionMemo(lambda: None)
     client.get("/")  # warm up: connections, first-use queries
     with count_queries() as statements:
         assert client.get("/").status_code == 200

@@ -76,12 +76,20 @@ def daily_papers(
     period = _period(date, week, month)
     if submitter is not None and not submitter.isprintable():  # PostgreSQL refuses NUL in a query
         raise ParamError("submitter", f"invalid submitter {submitter[:40]!r}: control characters are not allowed")
-    if period is None and sort == "trending":
-        result = feed_service.trending(store, limit=limit, page=p, submitter=submitter)
-    else:
-        period = period or feed_service.default_period(store, which=list_)
-        result = feed_service.feed(store, period, sort=sort, page=p, limit=limit, submitter=submitter, which=list_)
-    return json_response(_daily_items(store, result.papers), headers={"X-Total-Count": str(result.total)})
+
+    def compute() -> tuple[list[dict], int]:
+        if period is None and sort == "trending":
+            result = feed_service.trending(store, limit=limit, page=p, submitter=submitter)
+        else:
+            chosen = period or feed_service.default_period(store, which=list_)
+            result = feed_service.feed(store, chosen, sort=sort, page=p, limit=limit, submitter=submitter, which=list_)
+        return _daily_items(store, result.papers), result.total
+
+    # the same for every client: computed once per data version (any commit changes it)
+    key = ("daily_papers", period.kind if period else None, period.label if period else None, sort, limit, p,
+           submitter, list_)  # fmt: skip
+    items, total = request.app.state.pw.memo.get(key, compute)
+    return json_response(items, headers={"X-Total-Count": str(total)})
 
 
 @router.get(

@@ -16,6 +16,7 @@ from paperwire.api.hf_shapes import paper_fields
 from paperwire.services import accounts as svc
 from paperwire.services import collections as coll_svc
 from paperwire.services import community
+from paperwire.services import cached
 from paperwire.services import recommend as rec
 from paperwire.services.accounts import AccountError
 from paperwire.store.accounts import User
@@ -175,7 +176,7 @@ async def api_recommendations(request: Request, user: ApiUser, since: str | None
         return error_response(400, "until must be after since")
     if start and not end:
         end = start + timedelta(days=rec.MAX_DAYS)
-    found = await off_loop(rec.recommend, request.app.state.pw, user, since=start, until=end, days=days, category=cat,
+    found = await off_loop(cached.recommendations, request.app.state.pw, user, since=start, until=end, days=days, category=cat,
                             limit=limit, offset=offset)  # fmt: skip
     return json_response({
         "model": found.model, "collaborative": found.collaborative,

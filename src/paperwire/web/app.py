@@ -18,7 +18,11 @@ Routers, in the order they are included (the first match wins):
 
 Errors: a route or dependency raises ``api.errors.Refusal``; the one handler, ``web.http.answer_refusal``,
 answers a page (``api.errors.wants_html``) or the JSON body ``{"detail": ..., "error": ...}`` with the
-4xx status, never a traceback. The templates get their filters and globals from ``web.templating``.
+4xx status, never a traceback; FastAPI's own validation errors, 404s and 405s (``Allow`` naming every
+method of the address) take the same way (``api.contract``), which also lists every status in the
+OpenAPI document. In front of every route, ``web.guard.Guard`` caps bodies (413), keeps multipart to
+the file routes (415), refuses unusable text (``api.inputs``) and adds the security headers. The
+templates get their filters and globals from ``web.templating``.
 """
 from __future__ import annotations
 
@@ -73,12 +77,30 @@ def redact_access_log() -> None:
         access.addFilter(RedactSecrets())
 
 
+def schedule_lock(settings: Settings):
+    """An exclusive lock of this machine's workers serving ``settings``' database (a file lock, released
+    when its process ends), or None when another worker holds it: the holder runs the schedules."""
+    import fcntl
+    import hashlib
+    import tempfile
+
+    tag = hashlib.blake2b(settings.resolved_database_url.encode(), digest_size=8).hexdigest()
+    handle = open(Path(tempfile.gettempdir()) / f"paperwire-schedules-{tag}.lock", "a+")  # noqa: SIM115
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None
+    return handle
+
+
 def create_app(settings: Settings | None = None, *, store: Store | None = None, pw: Paperwire | None = None,
-               scheduler: bool = False) -> FastAPI:  # fmt: skip
+               scheduler: bool = False, one_scheduler: bool = False) -> FastAPI:  # fmt: skip
     """Build the app around one :class:`~paperwire.context.Paperwire` context (``pw``, or one opened
     from ``settings`` on ``store`` or the settings' database, migrated at start-up: the start-up gate
     of the architecture). With ``scheduler`` the harvest schedule and the daily digest schedule run
-    in-process (APScheduler; several servers harvest and send once between them)."""
+    in-process (APScheduler; several servers harvest and send once between them); with
+    ``one_scheduler`` (the workers of `paperwire serve`) only in the worker holding :func:`schedule_lock`."""
     from paperwire.api.contract import install_contract
     from paperwire.api.errors import Refusal
     from paperwire.api.hf import router as hf_api
@@ -103,15 +125,18 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         stops = []
-        if scheduler:
+        lock = schedule_lock(settings) if scheduler and one_scheduler else None
+        if lock is not None:
+            stops.append(lock.close)
+        if scheduler and settings.redis_url and pw.dispatcher is None:  # embedding fans out to `paperwire worker`s
+            from paperwire.jobs.queue import open_queue
+
+            pw.dispatcher = open_queue(settings)
+            stops.append(pw.dispatcher.close)
+        if scheduler and (lock is not None or not one_scheduler):
             from paperwire.jobs.harvest import start_harvest_schedule
             from paperwire.jobs.scheduler import start_scheduler
 
-            if settings.redis_url and pw.dispatcher is None:  # embedding fans out to `paperwire worker`s
-                from paperwire.jobs.queue import open_queue
-
-                pw.dispatcher = open_queue(settings)
-                stops.append(pw.dispatcher.close)
             _app.state.digest_scheduler = start_scheduler(pw)
             _app.state.harvest_scheduler = start_harvest_schedule(pw)  # None when no sources are set
             stops += [_app.state.digest_scheduler, _app.state.harvest_scheduler]
@@ -159,9 +184,52 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     app.include_router(status_pages)
     app.include_router(api_docs)  # /docs: Swagger UI from static/vendor (web.docs)
     app.include_router(pages)  # last: its catch-all routes must not shadow the API
+    from paperwire.web.head import HeadAsGet
+
+    app.add_middleware(HeadAsGet)  # added last, so outermost: HEAD is answered wherever GET is
     return app
 
 
+def worker_count(setting: int) -> int:
+    """Worker processes for ``PAPERWIRE_WEB_WORKERS`` / ``--workers``: 0 means one per CPU core."""
+    import os
+
+    if setting and setting > 0:
+        return setting
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+ARENAS = 2  # glibc malloc arenas per process (default 8 per core: memory grows with the request threads)
+
+
+def tune_server_process() -> None:
+    """Bound what grows with concurrency in a serving process (and the workers it starts): numeric
+    libraries use one thread each (requests already run in parallel threads and processes; BLAS or
+    OpenMP threads on top only fight for the cores), and glibc keeps at most :data:`ARENAS` malloc
+    arenas instead of one per thread that ever allocated."""
+    import ctypes
+    import os
+
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
+    os.environ.setdefault("MALLOC_ARENA_MAX", str(ARENAS))  # read by processes started from here
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)  # libraries this process already loaded
+    except Exception:  # noqa: BLE001 - an optimisation only
+        pass
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(-8, ARENAS)  # M_ARENA_MAX, for this process
+    except (OSError, AttributeError):
+        pass
+
+
 def app_from_env() -> FastAPI:
-    """Factory for `uvicorn --factory` (several worker processes)."""
-    return create_app(load_settings(), scheduler=True)
+    """Factory for `uvicorn --factory` (each of several worker processes builds its own app; one of
+    them, the holder of the schedule lock, runs the harvest and digest schedules)."""
+    tune_server_process()
+    return create_app(load_settings(), scheduler=True, one_scheduler=True)

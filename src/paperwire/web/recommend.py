@@ -13,6 +13,8 @@ from paperwire.api.deps import off_loop, store_of, throttle
 from paperwire.api.errors import Refusal
 from paperwire.api.me import category_param
 from paperwire.services import feed as feed_service
+from paperwire.services import cached
+from paperwire.services import feed as feed_service
 from paperwire.services import recommend as rec
 from paperwire.services.accounts import AccountError
 from paperwire.services.periods import Period
@@ -34,7 +36,7 @@ async def for_you(request: Request, user: Viewer, days: int = 7, category: str =
     days = days if days in PERIODS else 7
     number = max(1, min(number, 50))
     store = store_of(request)
-    found = await off_loop(rec.recommend, request.app.state.pw, user, days=days, category=cat, limit=PAGE_SIZE,
+    found = await off_loop(cached.recommendations, request.app.state.pw, user, days=days, category=cat, limit=PAGE_SIZE,
                            offset=(number - 1) * PAGE_SIZE)  # fmt: skip
     if found.model == "none":
         return RedirectResponse("/for-you/start", status_code=303)
