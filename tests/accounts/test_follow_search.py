@@ -19,3 +19,4 @@ def test_a_signed_in_reader_follows_a_search_from_the_search_page(client, store)
                            headers={"origin": "http://testserver"}, follow_redirects=False)  # fmt: skip
     assert response.status_code == 303
     assert "speculative decoding" in client.get("/following").text
+    assert "✓ Following" in client.get("/search", params={"q": "speculative decoding"}).text  # the shared partial's state
