@@ -27,9 +27,10 @@ def browser():
 
 
 @contextmanager
-def served_corpus(data: Path, papers: list[dict], **env_extra: str):
+def served_corpus(data: Path, papers: list[dict], *, start_timeout: float = 30, **env_extra: str):
     """``paperwire serve`` on a free port over a new SQLite database in ``data`` holding ``papers``
-    (dicts in the JSONL input format), with ``PAPERWIRE_<KEY>`` settings from ``env_extra``."""
+    (dicts in the JSONL input format), with ``PAPERWIRE_<KEY>`` settings from ``env_extra``; the server
+    has ``start_timeout`` seconds to answer."""
     import gzip
     import json
     import subprocess
@@ -48,5 +49,5 @@ def served_corpus(data: Path, papers: list[dict], **env_extra: str):
     for args in (["init"], ["ingest", str(corpus), "--no-embed"]):
         subprocess.run([sys.executable, "-m", "paperwire.cli.main", *args], env=env, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)  # fmt: skip
-    with serving(env, port) as served:
+    with serving(env, port, timeout=start_timeout) as served:
         yield served

@@ -19,7 +19,8 @@ def server(tmp_path_factory):
     papers = [{"id": f"2601.{n:05d}", "title": f"Graph retrieval study {n}", "summary": "Retrieval over graphs.",
                "authors": ["Grace Hopper"], "categories": ["cs.IR"] if n % 2 else ["cs.CL"],
                "published": f"2026-01-{n + 1:02d}"} for n in range(12)]  # fmt: skip
-    with served_corpus(tmp_path_factory.mktemp("search-browser"), papers) as served:
+    # a shared, busy machine can take minutes to start two workers: the test is about the page, not start-up
+    with served_corpus(tmp_path_factory.mktemp("search-browser"), papers, start_timeout=300) as served:
         yield served
 
 
