@@ -103,3 +103,18 @@ def test_bad_filter_parameters_raise_naming_the_filter(kwargs):
 
 def test_empty_filters_are_false():
     assert not Filters() and Filters(orgs=("x",))
+
+
+def test_minus_before_a_word_or_a_quoted_phrase_excludes_it():
+    from paperwire.rank.query import parse
+
+    query = parse('diffusion -image -"text to speech" models')
+    assert query.words == ("diffusion", "models") and query.filters.exclude == ("image", "text to speech")
+    assert "image" not in query.semantic_text
+
+
+def test_a_minus_before_a_number_is_not_an_exclusion():
+    from paperwire.rank.query import parse
+
+    query = parse("E2f-1, -2, -3 TKO cells")
+    assert query.filters.exclude == () and "2" in query.words and "3" in query.words

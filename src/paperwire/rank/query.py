@@ -240,7 +240,7 @@ def parse(text: str, *, strict: bool = False) -> Query:
             continue
         phrase = m.group("phrase")
         token = m.group("bare")
-        if m.group("neg") or (token and len(token) > 1 and token[0] == "-" and token[1] != "-"):
+        if m.group("neg") or (token and len(token) > 1 and token[0] == "-" and token[1].isalpha()):  # not "-2"
             gone = exclusion(phrase if phrase is not None else token[1:])
             if gone:
                 excluded.append(gone)
