@@ -16,6 +16,7 @@ from markdown_it import MarkdownIt
 
 from paperwire.context import Paperwire
 from paperwire.keys import name_key
+from paperwire.services.counts import Counts, counts
 from paperwire.services.errors import AccountError
 from paperwire.services.search import search
 from paperwire.store import Paper, Store
@@ -79,13 +80,17 @@ class CardState:
     user: User | None = None
     csrf: str = ""
     counts: dict[int, int] = field(default_factory=dict)  # paper pk -> user votes
+    comment_counts: dict[int, int] = field(default_factory=dict)  # paper pk -> visible local comments
     mine: set[int] = field(default_factory=set)
     ratings: dict[int, int] = field(default_factory=dict)
     collections: list[Collection] = field(default_factory=list)
     holding: dict[int, set[int]] = field(default_factory=dict)
 
     def total(self, paper: Paper) -> int:
-        return paper.upvotes + self.counts.get(paper.pk, 0)
+        return Counts(self.counts, self.comment_counts).upvotes(paper)
+
+    def num_comments(self, paper: Paper) -> int:
+        return Counts(self.counts, self.comment_counts).num_comments(paper)
 
     def voted(self, paper: Paper) -> bool:
         return paper.pk in self.mine
@@ -96,11 +101,18 @@ class CardState:
     def in_collection(self, paper: Paper, coll: Collection) -> bool:
         return coll.pk in self.holding.get(paper.pk, ())
 
+    def in_reading_list(self, paper: Paper) -> bool:
+        from paperwire.services.collections import find_reading_list
+
+        found = find_reading_list(self.collections)
+        return found is not None and self.in_collection(paper, found)
+
 
 def card_state(store: Store, user: User | None, papers: list[Paper], csrf: str = "") -> CardState:
     """Everything the cards of one page need, in at most four queries (never one per card)."""
     pks = [p.pk for p in papers if p.pk is not None]
-    state = CardState(user=user, csrf=csrf, counts=db.vote_counts(store, pks))
+    local = counts(store, papers)
+    state = CardState(user=user, csrf=csrf, counts=local.votes, comment_counts=local.comments)
     if user is not None:
         state.mine = db.voted(store, user.pk, pks)
         state.ratings = db.ratings_for(store, user.pk, pks)
@@ -139,6 +151,54 @@ def follow(store: Store, user: User, kind: str, target: str, on: bool = True) ->
 
 def follows(store: Store, user: User) -> list[dict]:
     return [{"kind": k, "target": t} for k, t in db.user_follows(store, user.pk)]
+
+
+def following_set(store: Store, user: User) -> set[tuple[str, str]]:
+    """The user's follows as (kind, normalised target) pairs (one query; for the follow buttons' state)."""
+    return set(db.user_follows(store, user.pk))
+
+
+def follow_key(kind: str, target: str) -> tuple[str, str] | None:
+    """(kind, normalised target) as a follow stores it, or None when it cannot be followed."""
+    try:
+        return kind, normalize_target(kind, target)
+    except AccountError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Followed:
+    """One follow as the Following page lists it: ``name`` as people write it (the author's name on
+    their papers, the organisation's name, the category with its arXiv name, the search as typed)."""
+
+    kind: str
+    target: str  # the stored key: what the follow buttons post and the pages' URLs use
+    name: str
+    note: str | None = None  # a category's arXiv name
+
+
+def followed(store: Store, user: User) -> list[Followed]:
+    """The user's follows with their names as written, by kind (authors, organisations, categories,
+    searches) then name; two queries besides the follows themselves, however many there are."""
+    from paperwire.services.browse import CATEGORY_NAMES
+    from paperwire.store import queries
+
+    pairs = db.user_follows(store, user.pk)
+    authors = queries.author_names(store, [t for k, t in pairs if k == "author"])
+    orgs = queries.organization_names(store, [t for k, t in pairs if k == "org"])
+    out = []
+    for kind, target in pairs:
+        if kind == "author":  # an author with no paper here yet: the key's words capitalised
+            out.append(Followed(kind, target, authors.get(target) or " ".join(w[:1].upper() + w[1:] for w in target.split())))
+        elif kind == "org":
+            out.append(Followed(kind, target, orgs.get(target) or target))
+        elif kind == "category":
+            out.append(Followed(kind, target, target, CATEGORY_NAMES.get(target)))
+        else:
+            out.append(Followed(kind, target, target))
+    order = list(FOLLOW_KINDS)
+    out.sort(key=lambda f: (order.index(f.kind) if f.kind in order else len(order), f.name.casefold()))
+    return out
 
 
 def following_feed(pw: Paperwire, user: User, *, page: int = 0, limit: int = 30,

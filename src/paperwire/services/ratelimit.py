@@ -27,6 +27,7 @@ RULES = {
     "comment": "10/minute",  # per user
     "write": "120/minute",  # other writes (collections, follows) per user
     "api": "600/minute",  # per API token
+    "import": "20/hour",  # BibTeX / id-list imports per user (collections, interests)
 }
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperwire.api.deps import client, limiter, throttle
 from paperwire.api.errors import Refusal, TooMany
+from paperwire.api.inputs import Id
 from paperwire.services import accounts as svc
 from paperwire.services.accounts import AccountError
 from paperwire.services.mail import NO_MAIL_NOTE, MailError, mail_configured, send_soon
@@ -23,7 +24,7 @@ router = APIRouter(include_in_schema=False)
 
 
 # -- sign-up, log-in, log-out ---------------------------------------------------------------------------------
-LANDING = "/for-you/start"  # where a new account starts when it came from no page of its own
+LANDING = "/for-you/start?welcome=1"  # where a new account starts when it came from no page of its own
 
 
 def _mail_on(request: Request) -> bool:
@@ -295,7 +296,7 @@ async def create_token(request: Request, got: SignedIn):
 
 
 @router.post("/account/tokens/{token_pk}/revoke")
-async def revoke_token(request: Request, token_pk: int, got: SignedIn):
+async def revoke_token(request: Request, token_pk: Id, got: SignedIn):
     user, _form = got
     if not svc.revoke_token(store_of(request), user, token_pk):
         raise Refusal(404, "no such token")

@@ -7,12 +7,12 @@ the signed token in the path is the authority. Forms are plain ``application/x-w
 """
 from __future__ import annotations
 
-from datetime import date
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from paperwire.api.inputs import parse_day
 from paperwire.services import digest as svc
 from paperwire.web.pages import templates
 
@@ -71,7 +71,16 @@ def _no_mail(request: Request) -> str | None:
 
 @router.get("/digest", response_class=HTMLResponse)
 def subscribe_page(request: Request):
-    return _page(request, "digest_subscribe.html", prefs=svc.Preferences(), form={}, no_mail=_no_mail(request))
+    """The subscribe form; for a signed-in reader pre-filled with their email and, when their account is
+    subscribed, their current preferences."""
+    from paperwire.web.http import current_user
+
+    user = current_user(request)
+    current = svc.account_subscription(_store(request), user) if user else None
+    current = current if current is not None and current.status == svc.ACTIVE else None
+    return _page(request, "digest_subscribe.html", prefs=current.prefs if current else svc.Preferences(),
+                 form={"email": user.email} if user else {}, subscriber=current,
+                 no_mail=_no_mail(request))  # fmt: skip
 
 
 @router.post("/digest", response_class=HTMLResponse)
@@ -186,9 +195,9 @@ def preview_page(request: Request, token: str | None = None):
     text = request.query_params.get("date")
     if text:
         try:
-            day = date.fromisoformat(text)
-        except ValueError:
-            return _message(request, "Bad date", "date must look like 2026-06-30", 400)
+            day = parse_day(text)  # api.inputs: a date the digest can compute with
+        except ValueError as err:
+            return _message(request, "Bad date", str(err), 400)
     preview = svc.preview(request.app.state.pw, subscriber=subscriber, digest_date=day)
     return _page(request, "digest_preview.html", preview=preview, token=token, sample=subscriber is None)
 

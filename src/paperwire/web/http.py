@@ -37,6 +37,8 @@ from starlette.concurrency import run_in_threadpool
 
 from paperwire.api.deps import store_of
 from paperwire.api.errors import NotSignedIn, Refusal, TooMany, wants_html
+from paperwire.api.inputs import MAX_TEXT, text_problem
+from paperwire.web.guard import takes_file
 from paperwire.services import accounts as svc
 from paperwire.services.collections import MAX_IMPORT_BYTES
 from paperwire.store.accounts import User
@@ -48,7 +50,8 @@ SESSION_COOKIE = "pw_session"
 CSRF_COOKIE = "pw_csrf"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
-ERROR_TITLES = {400: "Bad request", 403: "Forbidden", 404: "Not found"}
+ERROR_TITLES = {400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
+                413: "Too large", 415: "Unsupported form"}
 _NO_USER = object()
 
 
@@ -228,7 +231,7 @@ def signed_in(request: Request) -> User:
 async def posted_form(request: Request) -> dict[str, str]:
     """A dependency: the posted form's text fields (an uploaded file: its text) after the CSRF check."""
     try:
-        form = await request.form(max_files=1, max_fields=100)
+        form = await request.form(max_files=1, max_fields=100, max_part_size=MAX_IMPORT_BYTES + 1)
     except Exception:  # noqa: BLE001 - a malformed body is the client's fault
         raise Refusal(400, "the form could not be read") from None
     sent = form.get(CSRF_FIELD)
@@ -237,11 +240,12 @@ async def posted_form(request: Request) -> dict[str, str]:
         raise Refusal(403, "the form expired or came from another site: reload the page and try again")
     out = {}
     for key, value in form.multi_items():
-        if isinstance(value, str):
-            out.setdefault(key, value)
-        else:  # an uploaded file: its text
-            data = await value.read(MAX_IMPORT_BYTES + 1)
-            out.setdefault(key, data.decode("utf-8", "replace"))
+        if not isinstance(value, str):  # an uploaded file (web.guard lets one reach the file routes only): its text
+            value = (await value.read(MAX_IMPORT_BYTES + 1)).decode("utf-8", "replace")
+        problem = text_problem(value, MAX_IMPORT_BYTES + 1 if takes_file(request.url.path) else MAX_TEXT)
+        if problem:  # web.guard checked urlencoded forms already; this is for the parts of a multipart one
+            raise Refusal(400, f"field {key[:40]} {problem}")
+        out.setdefault(key, value)
     return out
 
 

@@ -13,8 +13,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from paperwire.api.deps import throttle
+from paperwire.api.deps import off_loop, throttle
 from paperwire.api.errors import Refusal, json_response
+from paperwire.api.inputs import Id, parse_id
 from paperwire.services import accounts as svc
 from paperwire.services import collections as coll_svc
 from paperwire.services import community
@@ -23,8 +24,8 @@ from paperwire.services import submit as submit_svc
 from paperwire.services.accounts import AccountError
 from paperwire.store import Paper
 from paperwire.store.accounts import User
-from paperwire.web.http import (SignedIn, Viewer, back, current_user, page, run, safe_form, signed_in_form,
-                                store_of)  # fmt: skip
+from paperwire.web.http import (SignedIn, Viewer, back, current_user, local, page, run, safe_form,
+                                signed_in_form, store_of)  # fmt: skip
 from paperwire.web.pages import templates
 from paperwire.web.templating import card_state
 
@@ -93,12 +94,15 @@ async def rate(request: Request, act: VoteAction):
 
 @router.post("/collect")
 async def collect(request: Request, act: WriteAction):
-    """Add a paper to one of the user's collections, or remove it (``action=remove``)."""
+    """Add a paper to one of the user's collections, or remove it (``action=remove``);
+    ``collection=reading-list`` is the reader's "Reading list", made on first use."""
     store = store_of(request)
-    try:
-        coll = coll_svc.owned(store, act.user, int(act.form.get("collection", "")))
-    except ValueError:
-        coll = None
+    ref = act.form.get("collection", "")
+    if ref == "reading-list":
+        coll = coll_svc.reading_list(store, act.user)
+    else:
+        pk = parse_id(ref)
+        coll = coll_svc.owned(store, act.user, pk) if pk is not None else None
     if coll is None:
         raise Refusal(404, "no such collection")
     if act.form.get("action") == "remove":
@@ -136,7 +140,7 @@ async def new_collection(request: Request, got: SignedIn):
     return RedirectResponse(f"/collections/{coll.pk}", status_code=303)
 
 
-_SLUG = re.compile(r"c[\w-]{1,23}")
+_SLUG = re.compile(r"c[A-Za-z0-9_-]{1,23}")
 
 
 def _find_collection(store, user, ref: str):
@@ -145,8 +149,9 @@ def _find_collection(store, user, ref: str):
     name, _, fmt = ref.partition(".")
     if fmt not in ("", "bib", "json"):
         return None, ""
-    if name.isascii() and name.isdigit() and len(name) <= 12:
-        return coll_svc.owned(store, user, int(name)), fmt
+    pk = parse_id(name)
+    if pk is not None:
+        return coll_svc.owned(store, user, pk), fmt
     if _SLUG.fullmatch(name):
         return coll_svc.shared(store, user, name), fmt
     return None, ""
@@ -173,7 +178,7 @@ def show_collection(request: Request, ref: str):
                                              "mine": user is not None and user.pk == coll.user_pk})  # fmt: skip
 
 
-async def owned_collection(request: Request, pk: int) -> tuple:
+async def owned_collection(request: Request, pk: Id) -> tuple:
     """A dependency: the logged-in user, the CSRF-checked form and their collection ``pk`` (else 404)."""
     user, form = await signed_in_form(request)
     coll = coll_svc.owned(store_of(request), user, pk)
@@ -186,7 +191,7 @@ OwnedCollection = Annotated[tuple, Depends(owned_collection)]
 
 
 @router.post("/collections/{pk}/edit")
-async def edit_collection(request: Request, pk: int, got: OwnedCollection):
+async def edit_collection(request: Request, pk: Id, got: OwnedCollection):
     _user, form, coll = got
     try:
         coll_svc.update(store_of(request), coll, form.get("name", ""), form.get("description"), form.get("public") == "1")
@@ -196,17 +201,18 @@ async def edit_collection(request: Request, pk: int, got: OwnedCollection):
 
 
 @router.post("/collections/{pk}/delete")
-async def delete_collection(request: Request, pk: int, got: OwnedCollection):
+async def delete_collection(request: Request, pk: Id, got: OwnedCollection):
     coll_svc.delete(store_of(request), got[2])
     return RedirectResponse("/collections", status_code=303)
 
 
 @router.post("/collections/{pk}/import", response_class=HTMLResponse)
-async def import_collection(request: Request, pk: int, got: OwnedCollection):
-    _user, form, coll = got
+async def import_collection(request: Request, pk: Id, got: OwnedCollection):
+    user, form, coll = got
+    throttle(request, "import", "user", str(user.pk))
     text = form.get("file") or form.get("ids") or ""
-    try:
-        request.state.pw_import = coll_svc.import_refs(store_of(request), coll, text)
+    try:  # parsing BibTeX is CPU work: off the event loop
+        request.state.pw_import = await off_loop(coll_svc.import_refs, store_of(request), coll, text)
     except AccountError as err:
         raise Refusal(400, err.message) from None
     return show_collection(request, str(coll.pk))
@@ -218,19 +224,27 @@ def following(request: Request, user: Viewer, number: Annotated[int, Query(alias
     number = max(1, min(number, 1000)) - 1
     papers, has_next = community.following_feed(request.app.state.pw, user, page=number, limit=30)
     return page(request, "following.html", {
-        "follows": community.follows(store_of(request), user), "papers": papers, "kinds": community.FOLLOW_KINDS,
+        "follows": community.followed(store_of(request), user), "papers": papers, "kinds": community.FOLLOW_KINDS,
         "next_url": f"/following?page={number + 2}" if has_next else None, "show_dates": True,
     })  # fmt: skip
 
 
 @router.post("/follow")
 async def follow(request: Request, got: SignedIn):
+    """Follow (``on=1``) or unfollow (``on=0``); htmx gets the button back in its new state
+    (``_follow.html``), a plain form goes back to ``next``."""
     user, form = got
     throttle(request, "write", "user", str(user.pk))
+    kind, target = form.get("kind", ""), form.get("target", "")
     try:
-        community.follow(store_of(request), user, form.get("kind", ""), form.get("target", ""), form.get("on", "1") == "1")
+        community.follow(store_of(request), user, kind, target, form.get("on", "1") == "1")
     except AccountError as err:
         raise Refusal(400, err.message) from None
+    if "hx-request" in request.headers:
+        context = {"follow_kind": kind, "follow_target": target, "follow_next": local(form.get("next"), "/following")}
+        response = templates.TemplateResponse(request, "_follow.html", context)
+        response.headers["Cache-Control"] = "no-store"
+        return response
     return back(request, form, "/following")
 
 
@@ -247,7 +261,7 @@ async def add_comment(request: Request, act: CommentAction):
 
 
 @router.post("/comments/{pk}/{action}")
-async def change_comment(request: Request, pk: int, action: str, got: SignedIn):
+async def change_comment(request: Request, pk: Id, action: str, got: SignedIn):
     user, form = got
     store = store_of(request)
     try:
