@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
+import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,7 +18,7 @@ from paperwire.settings import Settings
 from paperwire.web.app import create_app, worker_count
 from paperwire.web.pages import PageCache
 from tests.browsing import HTML, login
-from tests.conftest import free_port, serving
+from tests.conftest import free_port
 from tests.factories import PASSWORD, account, load, make_record
 
 
@@ -107,30 +110,58 @@ def test_serve_with_two_workers_answers_pages_from_two_processes(tmp_path):
     env.pop("PAPERWIRE_DATABASE_URL", None)
     import httpx
 
-    with serving(env, free_port(), timeout=90) as base:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([sys.executable, "-m", "paperwire.cli.main", "serve", "--host", "127.0.0.1", "--port",
+                             str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                httpx.get(f"{base}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stderr.read().decode()
+                assert time.monotonic() < deadline, "paperwire serve did not start"
+                time.sleep(0.3)
         assert httpx.get(f"{base}/", headers=HTML, timeout=30).status_code == 200
         assert httpx.get(f"{base}/api/daily_papers", timeout=30).status_code == 200
-        workers = [p for p in os.listdir("/proc") if p.isdigit() and _is_worker_of(p, base)]
-        assert len(workers) == 2
+        assert _workers_of(proc.pid, port) == 2
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(60)  # the workers shut down gracefully (slow on a busy machine)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
-def _is_worker_of(pid: str, base: str) -> bool:
-    """A process that holds a listening socket on ``base``'s port and runs a paperwire app (spawned worker)."""
+def _workers_of(parent: int, port: int) -> int:
+    """The worker processes of ``parent`` that serve ``port`` (children holding its listening socket)."""
+    found: set[int] = set()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        children = [int(p) for p in os.listdir("/proc") if p.isdigit() and _parent(p) == parent]
+        found = {c for c in children if _listens(c, port)}
+        if len(found) >= 2:
+            break
+        time.sleep(0.5)
+    return len(found)
+
+
+def _parent(pid: str) -> int | None:
     try:
-        cmdline = open(f"/proc/{pid}/cmdline", "rb").read()
-        maps = open(f"/proc/{pid}/maps").read()
+        return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _listens(pid: int, port: int) -> bool:
+    try:
+        links = {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
     except OSError:
         return False
-    return b"multiprocessing" in cmdline and "paperwire" in maps and os.getppid() != int(pid) and _has_port(pid, base)
-
-
-def _has_port(pid: str, base: str) -> bool:
-    port = int(base.rsplit(":", 1)[1])
-    try:
-        inodes = {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
-    except OSError:
-        return False
-    sockets = {i[8:-1] for i in inodes if i.startswith("socket:[")}
+    sockets = {link[8:-1] for link in links if link.startswith("socket:[")}
     for line in open("/proc/net/tcp").read().splitlines()[1:]:
         parts = line.split()
         if int(parts[1].split(":")[1], 16) == port and parts[3] == "0A" and parts[9] in sockets:

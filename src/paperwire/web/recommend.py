@@ -14,6 +14,7 @@ from paperwire.api.errors import Refusal
 from paperwire.api.me import category_param
 from paperwire.services import feed as feed_service
 from paperwire.services import cached
+from paperwire.services import feed as feed_service
 from paperwire.services import recommend as rec
 from paperwire.services.accounts import AccountError
 from paperwire.services.periods import Period
