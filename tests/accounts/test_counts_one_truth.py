@@ -99,3 +99,8 @@ def test_another_readers_recommendation_objects_show_the_same_sums(voted, store)
     recommended = {r["paper"]["id"]: r["paper"] for r in listed["recommendations"]}
     assert (to_rate[PID]["upvotes"], to_rate[PID]["numComments"]) == (50, 5)
     assert (recommended[PID]["upvotes"], recommended[PID]["numComments"]) == (50, 5)
+
+
+def test_the_digest_preview_page_shows_the_same_upvotes(voted):
+    card = _card(voted.get("/digest/preview?date=2024-01-10").text, PID)  # the sample digest: trending papers
+    assert re.search(r"▲ (\d+)", card).group(1) == "50"
