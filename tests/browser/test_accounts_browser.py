@@ -64,7 +64,7 @@ def test_sign_up_verify_upvote_collect_and_log_out(browser, server, smtp):
     link = re.search(r"http://\S+/account/verify\?token=\S+", mail.get_body(("plain",)).get_content()).group(0)
     page.goto(link)  # confirms the address and signs in
     expect(page.get_by_role("heading", name="What do you read?")).to_be_visible()  # a new reader lands on For-you's start
-    expect(page.locator("nav.account .me").first).to_have_text("Reader")  # signed in, under the chosen name
+    expect(page.locator("header details.account-menu summary")).to_contain_text("Reader")  # signed in, by name
 
     page.goto("/")
     first = page.locator("li.card").first
