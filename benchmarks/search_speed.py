@@ -57,6 +57,15 @@ def real_records() -> list[dict]:
         return [json.loads(line) for line in f]
 
 
+_records: list[dict] = []
+
+
+def real_records_cached() -> list[dict]:
+    if not _records:
+        _records.extend(real_records())
+    return _records
+
+
 def seeds() -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """The bundled real vectors, and their row numbers by primary category (demo corpus papers)."""
     _, ids, _, vectors = stored.read_bundle(stored.BUNDLED)
@@ -196,6 +205,24 @@ def phrases(records: list[dict], n: int, seed: int = 7) -> list[str]:
     return out
 
 
+def names_and_ids(records: list[dict], n: int, seed: int = 11) -> tuple[list[str], list[str]]:
+    """Issue 18's queries: real author names as people type them (in full, "Last, First", initials) and
+    paper ids / links (new-style ids with a version, arXiv abs/pdf links, Hugging Face links)."""
+    rng = random.Random(seed)
+    names, ids = [], []
+    while len(names) < n:
+        r = records[rng.randrange(len(records))]
+        parts = rng.choice(r["authors"] or ["Ada Lovelace"]).split()
+        if len(parts) < 2:
+            continue
+        form = len(names) % 3
+        names.append(" ".join(parts) if form == 0 else f"{parts[-1]}, {' '.join(parts[:-1])}" if form == 1
+                     else " ".join(p[0] + "." for p in parts[:-1]) + " " + parts[-1])  # fmt: skip
+        pid = r["id"]
+        ids.append([f"{pid}v2", f"https://arxiv.org/abs/{pid}v1", f"https://arxiv.org/pdf/{pid}", f"https://huggingface.co/papers/{pid}"][len(ids) % 4])
+    return names, ids
+
+
 def real_vectors_recall(real: np.ndarray, qvecs: np.ndarray) -> str:
     """Recall@10 of the approximate index on the 14.8k real MiniLM vectors alone (as built for them)."""
     from paperwire.index.ann import build_ann
@@ -241,6 +268,8 @@ def measure(n_path: Path, queries: list[str], qvecs: np.ndarray, embedder, rebui
     del ann
     gc.collect()
     pw = Paperwire(Settings(database_url=f"sqlite:///{n_path}", data_dir=CACHE), store, embedder=embedder)
+    if hasattr(pw, "lexicon"):  # issue 18: names and spelling, built before measuring (a server builds it once)
+        row["lexicon_s"] = timed(pw.lexicon.refresh)[0]
     index = pw.vectors.get(MINILM)  # as the service gets it: the index file loaded
     if len(index) < vectors.ANN_MIN:  # the service searches this size exactly; measure the index anyway
         pw.vectors.start_ann(MINILM, index, wait=True)
@@ -275,6 +304,15 @@ def measure(n_path: Path, queries: list[str], qvecs: np.ndarray, embedder, rebui
         t_hybrid_author.append(timed(search, pw, text, filters=author)[0])
     row.update(keyword=t_kw, keyword_stage=t_kw_stage, keyword_service=t_kw_svc, hybrid=t_hybrid,
                hybrid_category=t_hybrid_cat, hybrid_author=t_hybrid_author)  # fmt: skip
+    # issue 18: names and ids typed as text, through the service (before: searched as words)
+    t_names, t_ids, t_understand = [], [], []
+    for name, pid in zip(*names_and_ids(real_records_cached(), len(queries))):
+        t_names.append(timed(search, pw, name)[0])
+        t_ids.append(timed(search, pw, pid)[0])
+    understand = getattr(__import__("paperwire.services.search", fromlist=["x"]), "understand", None)
+    if understand is not None:  # the recognition step alone (names, ids, spelling) on the title phrases
+        t_understand = [timed(understand, pw, parse(text))[0] for text in queries]
+    row.update(names=t_names, ids=t_ids, understand=t_understand)
     pw.close()
     store.engine.dispose()
     return row
@@ -379,6 +417,12 @@ def main() -> int:
               f"| {ms(r['exact'], 50) / ms(r['ann'], 50):.0f}× / {ms(r['exact'], 95) / ms(r['ann'], 95):.0f}× | {r['recall']:.3f} "
               f"| {f[0]} | {f[1]} | {cell(r['hybrid'])} | {cell(r['hybrid_category'])} | {cell(r['hybrid_author'])} "
               f"| {r['build_s']:.0f} ({r['nlist']} lists, {r['probes']} probed) | {r['index_mb']:.0f} / {r['file_mb']:.0f} |")  # fmt: skip
+    print("\nissue 18 (names and ids typed as text, through services.search.search; the recognition step alone):")
+    print("| papers | hybrid, title phrases | author names (full, Last, First, initials) | ids and links | recognition step alone | lexicon build s |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['n']:,} | {cell(r['hybrid'])} | {cell(r['names'])} | {cell(r['ids'])} "
+              f"| {cell(r['understand']) if r['understand'] else '-'} | {r.get('lexicon_s', 0):.1f} |")
     print(f"\nquery encoding (ONNX MiniLM, one query) p50/p95 {cell(t_enc)} ms; load vectors from SQLite: "
           + ", ".join(f"{r['n']:,}: {r['load_s']:.1f} s" for r in rows))  # fmt: skip
     return 0

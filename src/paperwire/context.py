@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -16,18 +17,24 @@ from datetime import datetime, timezone
 from typing import Any, Generic, Protocol, TypeVar
 
 from paperwire.index.embedder import MINILM, Embedder, OnnxEmbedder
+from paperwire.index.lexicon import Lexicons
 from paperwire.index.terms import TermIndexes, cache_path
 from paperwire.index.vectors import VectorIndexes, ann_path
 from paperwire.settings import Settings
 from paperwire.store import Store
 from paperwire.store import embeddings as stored
+from paperwire.store.queries import data_version
 
 log = logging.getLogger(__name__)
 
 V = TypeVar("V")
 
+MEMO_ENTRIES = 512  # results computed from the database, kept while its data version holds (feed pages' data, API lists, For-you lists)
+MEMO_TTL = 60.0  # seconds: also what time alone changes (trending decay, "harvest failing for a day")
+FRAGMENTS_CACHED = 4096  # rendered reader-independent card parts (~2 KB each)
 FILTERS_CACHED = 64  # search: filters whose allowed pks are kept (popular categories, months)
 MODELS_CACHED = 512  # recommendations: fitted per-reader models kept
+MAIL_THREADS = 2  # emails a request causes (confirmations, resets), sent after it answered
 POOL_THREADS = 4  # query encoding and vector search beside the keyword SQL; model fitting off the event loop
 
 
@@ -71,6 +78,39 @@ class Lru(Generic[V]):
         return len(self._items)
 
 
+class VersionMemo:
+    """Values computed from the database, each kept while the database's data version (any commit by
+    any process changes it) is the one it was computed under, and for at most ``ttl`` seconds; at
+    most ``maxsize`` entries, least recently used out first. Without a data version (an in-memory
+    database) nothing is kept. Keys must say everything the value depends on besides the data."""
+
+    def __init__(self, version: Callable[[], object | None], maxsize: int = MEMO_ENTRIES, ttl: float = MEMO_TTL):
+        self.version = version
+        self.ttl = ttl
+        self._lru: Lru[tuple[float, Any]] = Lru(maxsize)
+
+    def get(self, key: Hashable, compute: Callable[[], V], *, token: object = ...) -> V:
+        """The value of ``key``, computed when missing (under ``token``: the current data version, read
+        once by a caller that gets many keys)."""
+        if token is ...:
+            token = self.version()
+        if token is None:
+            return compute()
+        hit = self._lru.get(key, token)
+        now = time.monotonic()
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1]
+        value = compute()  # exceptions are not kept
+        self._lru.put(key, (now, value), token)
+        return value
+
+    def clear(self) -> None:
+        self._lru.clear()
+
+    def __len__(self) -> int:
+        return len(self._lru)
+
+
 class Dispatcher(Protocol):
     """Hands jobs to worker processes (the Redis queue in ``jobs.queue``)."""
 
@@ -95,8 +135,11 @@ class Paperwire:
         self.vectors = VectorIndexes(store, lambda model: ann_path(settings.data_dir, store, model))
         self.terms = TermIndexes(store, cache_path(store, settings.data_dir))
         self.filter_pks: Lru[Any] = Lru(FILTERS_CACHED)
+        self.lexicon = Lexicons(store)  # author names and the spelling dictionary, for reading queries
         self.user_models: Lru[Any] = Lru(MODELS_CACHED)
         self.cosaves: Lru[Any] = Lru(1)
+        self.memo = VersionMemo(lambda: data_version(store))
+        self.fragments = VersionMemo(self.memo.version, maxsize=FRAGMENTS_CACHED)  # rendered card parts
         self.dispatcher = dispatcher
         self._embedder = embedder
         self._embedder_given = embedder is not None
@@ -106,6 +149,8 @@ class Paperwire:
         self._pool_lock = threading.Lock()
         self._background: ThreadPoolExecutor | None = None
         self._waiting: set[str] = set()
+        self._mail: ThreadPoolExecutor | None = None
+        self._mail_jobs: set = set()
         self._owns_store = owns_store
 
     @classmethod
@@ -182,6 +227,32 @@ class Paperwire:
         self._background.submit(run)
         return True
 
+    def send_soon(self, job: Callable[[], Any]) -> None:
+        """Run ``job`` (sending an email) on the context's mail threads: a request that causes mail answers
+        at once, whatever the mail server does (a server that accepts and never answers holds a mail
+        thread for its timeout, never a request)."""
+        with self._pool_lock:
+            if self._mail is None:
+                self._mail = ThreadPoolExecutor(max_workers=MAIL_THREADS, thread_name_prefix="paperwire-mail")
+
+            def run() -> None:
+                try:
+                    job()
+                except Exception:  # noqa: BLE001 - a mail job must not kill the thread
+                    log.exception("mail job failed")
+
+            future = self._mail.submit(run)
+            self._mail_jobs.add(future)
+        future.add_done_callback(self._mail_jobs.discard)
+
+    def wait_mail(self, timeout: float | None = None) -> None:
+        """Wait until the mail jobs queued so far have run (tests, the CLI)."""
+        from concurrent.futures import wait
+
+        with self._pool_lock:
+            jobs = set(self._mail_jobs)
+        wait(jobs, timeout)
+
     def wait_background(self, timeout: float | None = None) -> None:
         """Wait until the background jobs queued so far have run (tests, the CLI, shutdown)."""
         with self._pool_lock:
@@ -202,6 +273,9 @@ class Paperwire:
                 self._pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = None
             background, self._background = self._background, None
+            mail, self._mail = self._mail, None
+        if mail is not None:
+            mail.shutdown(wait=False, cancel_futures=True)
         if background is not None:
             background.shutdown(wait=True, cancel_futures=True)
         if self._owns_store:

@@ -3,6 +3,7 @@ server (aiosmtpd) behind the mail layer, and clients that send what a browser se
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,17 +16,28 @@ from tests.mail import Inbox, smtp_server
 
 
 class Mailbox(Inbox):
-    def last_to(self, address: str):
-        found = [m for m in self.messages if m["To"] == address]
+    def last_to(self, address: str, timeout: float = 10.0):
+        """The newest email to ``address``, waiting for it a while (mail goes out after the request answered)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [m for m in self.messages if m["To"] == address]
+            if found or time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
         assert found, f"no email to {address}: {[m['To'] for m in self.messages]}"
         return found[-1]
 
-    def link(self, address: str, path: str) -> str:
-        body = self.last_to(address).get_body(("plain",)).get_content()
-        match = re.search(r"https?://[^/\s]+(" + re.escape(path) + r"\?token=[\w.\-]+)", body)
-        assert match, body
-        return match.group(1)
-
+    def link(self, address: str, path: str, timeout: float = 10.0) -> str:
+        """The ``path?token=...`` link of the newest email to ``address`` that has one (waiting for it a while)."""
+        pattern = re.compile(r"https?://[^/\s]+(" + re.escape(path) + r"\?token=[\w.\-]+)")
+        deadline = time.monotonic() + timeout
+        while True:
+            for message in reversed([m for m in self.messages if m["To"] == address]):
+                match = pattern.search(message.get_body(("plain",)).get_content())
+                if match:
+                    return match.group(1)
+            assert time.monotonic() < deadline, f"no {path} link to {address}: {[m['To'] for m in self.messages]}"
+            time.sleep(0.02)
 
 
 @pytest.fixture(scope="session")

@@ -105,7 +105,9 @@ def test_private_collections_are_404_to_everyone_else(client, store, new_client)
     assert db.collection_paper_ids(store, pk) == [p.id]
     # made public: a shareable read-only URL
     post(client, f"/collections/{pk}/edit", {"name": "Shared list", "public": "1"})
-    assert "Shared list" in anonymous.get(f"/collections/{pk}").text
+    slug = db.get_collection(store, pk).slug
+    assert "Shared list" in anonymous.get(f"/collections/{slug}").text
+    assert anonymous.get(f"/collections/{pk}").status_code == 404  # a public link is the slug, never the reusable pk
     assert intruder.post(f"/collections/{pk}/delete", data={"csrf": itoken}).status_code == 404
 
 

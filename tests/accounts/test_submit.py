@@ -6,6 +6,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from paperwire.settings import Settings
+from paperwire.store import accounts as db
 from paperwire.web.app import create_app
 from paperwire.web.pages import PageCache
 from tests.browsing import post, signup
@@ -51,7 +52,8 @@ def test_a_stored_paper_without_submitter_takes_the_user_without_asking_arxiv(cl
     signup(client, "local@example.org")
     response = submit(client, f"arXiv:{p.id}v3")
     assert response.status_code == 303
-    assert store.get_paper(p.id).submitted_by == "local"  # the email's local part without a display name
+    user = db.user_by_email(store, "local@example.org")
+    assert store.get_paper(p.id).submitted_by == f"reader-{user.pk}"  # an anonymous handle, never the email's local part
     assert httpserver.log == []
 
 

@@ -57,14 +57,14 @@ def test_sign_up_verify_upvote_collect_and_log_out(browser, server, smtp):
     page.fill("#display_name", "Reader")
     page.fill("#password", "a long browser password")
     page.fill("#password2", "a long browser password")
-    page.get_by_role("button", name="Sign up").click()
-    expect(page.get_by_role("heading", name="Your account", exact=True)).to_be_visible()
-    expect(page.get_by_text("not confirmed yet")).to_be_visible()
+    page.locator("main").get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("heading", name="Check your inbox", exact=True)).to_be_visible()
 
     mail = _wait_for_mail(smtp[0], "reader@example.org")
     link = re.search(r"http://\S+/account/verify\?token=\S+", mail.get_body(("plain",)).get_content()).group(0)
-    page.goto(link)
-    expect(page.get_by_role("heading", name="Email confirmed", exact=True)).to_be_visible()
+    page.goto(link)  # confirms the address and signs in
+    expect(page.get_by_role("heading", name="What do you read?")).to_be_visible()  # a new reader lands on For-you's start
+    expect(page.get_by_role("link", name="Reader")).to_be_visible()
 
     page.goto("/")
     first = page.locator("li.card").first
@@ -76,15 +76,16 @@ def test_sign_up_verify_upvote_collect_and_log_out(browser, server, smtp):
     expect(first.locator("button.vote")).to_contain_text("▲ 11")
     page.screenshot(path=str(ARTIFACTS / "accounts-voted.png"))
 
-    first.locator("details.collect summary").click()
+    first.locator("details.collect-more summary").click()
     first.locator("input[name=name]").fill("To read")
     first.get_by_role("button", name="Add").click()
-    expect(page.locator("li.card").first.locator("details.collect summary")).to_contain_text("✓")
+    expect(page.locator("li.card").first.locator("details.collect-more summary")).to_contain_text("✓")
     page.goto("/collections")
     page.get_by_role("link", name="To read").click()
     expect(page.get_by_text("Browser paper number 1")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "accounts-collection.png"))
 
+    page.locator("header details.account-menu summary").click()  # the account menu: settings, submit, log out
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("link", name="Log in")).to_be_visible()
     expect(page.locator("li.card").first.locator("button.vote")).to_have_count(0)

@@ -43,11 +43,13 @@ def test_double_opt_in_confirmation_flow(store, settings, smtp_server, client):
                        "&sections_present=1&sections=trending&sections=categories&categories=cs.CL&trending_n=5"
                        "&empty_day=note", headers={"content-type": "application/x-www-form-urlencoded"})  # fmt: skip
     assert page.status_code == 200 and "Check your inbox" in page.text
+    client.app.state.pw.wait_mail(10)  # recorded and sent after the page answered
     subscriber = digest_db.get_subscriber(store, email="ada@example.org")
     assert subscriber.status == "pending"  # nothing is sent before the confirmation
     prefs = subscriber.prefs
     assert (prefs.send_hour, prefs.timezone, prefs.categories, prefs.trending_n,
             prefs.empty_day) == (8, "Europe/Paris", ("cs.CL",), 5, "note")  # fmt: skip
+    smtp_server.mailbox.wait_for(1)  # sent after the page answered
     [mail] = smtp_server.mailbox.to("ada@example.org")
     assert mail["Subject"] == "Confirm your paperwire digest subscription"
     url = _link(mail, r"http://paperwire\.test/digest/confirm/\S+")
@@ -63,6 +65,7 @@ def test_double_opt_in_confirmation_flow(store, settings, smtp_server, client):
     bad = client.post("/digest/confirm/not-a-token")
     assert bad.status_code == 400
     again = client.post("/digest", content="email=ada%40example.org", headers={"content-type": "application/x-www-form-urlencoded"})
+    client.app.state.pw.wait_mail(10)
     assert again.status_code == 200 and len(smtp_server.mailbox.to("ada@example.org")) == 1  # active: no new email
 
 

@@ -97,7 +97,7 @@ def test_paperwire_serve_migrates_and_answers_on_its_port(tmp_path):
 
 @pytest.mark.parametrize("odd", ["%00", "..%2F..", "%ff", "x" * 5000, "a%0Ab"])
 def test_odd_paper_ids_are_not_found_never_a_server_error(client, odd):
-    assert client.get(f"/papers/{odd}").status_code == 404
+    assert client.get(f"/papers/{odd}").status_code == (400 if "%00" in odd else 404)  # NUL: refused at the boundary
 
 
 def test_a_versioned_or_wrapped_arxiv_id_finds_the_paper(client, store):

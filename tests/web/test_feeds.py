@@ -138,7 +138,8 @@ def test_a_category_feed_holds_the_newest_50_papers(client, store):
 def test_an_odd_category_or_author_is_a_404_never_a_500(loaded, odd):
     for url in (f"/feeds/category/{odd}.atom", f"/feeds/author/{odd}.rss"):
         response = loaded.get(url)
-        assert response.status_code == 404, (url, response.status_code, response.text[:200])
+        expected = 400 if "%00" in odd else 404  # a NUL is refused at the input boundary
+        assert response.status_code == expected, (url, response.status_code, response.text[:200])
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -170,8 +171,9 @@ def test_a_search_feed_without_matches_is_empty(loaded):
 
 
 def test_a_search_feed_of_odd_text_is_never_a_500(loaded):
-    for q in ("%00", "%22%27%3C%3E", "NOT OR AND *", "%F0%9F%92%A9", "x" * 500):
+    for q in ("%22%27%3C%3E", "NOT OR AND *", "%F0%9F%92%A9", "x" * 500):
         assert loaded.get(f"/feeds/search.atom?q={q}").status_code == 200, q
+    assert loaded.get("/feeds/search.atom?q=%00").status_code == 400  # a NUL is refused at the input boundary
 
 
 def test_a_search_feed_needs_a_query(loaded):

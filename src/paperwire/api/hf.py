@@ -13,12 +13,13 @@ from fastapi import APIRouter, Query, Request, Response
 
 from paperwire.api.errors import ERRORS_400, ERRORS_404, ParamError, ParamErrorRoute, error_response, json_response
 from paperwire.api.hf_shapes import daily_item, paper_detail, paper_markdown
+from paperwire.api.links import site_url
 from paperwire.api.schemas import DailyPaper, PaperDetail
 from paperwire.services import feed as feed_service
 from paperwire.services import papers as paper_service
 from paperwire.services import search as search_service
 from paperwire.services.periods import Period, PeriodError
-from paperwire.store.accounts import comment_counts
+from paperwire.services.counts import counts
 
 TAG = "Hugging Face–compatible papers API"
 router = APIRouter(route_class=ParamErrorRoute, tags=[TAG])
@@ -75,12 +76,20 @@ def daily_papers(
     period = _period(date, week, month)
     if submitter is not None and not submitter.isprintable():  # PostgreSQL refuses NUL in a query
         raise ParamError("submitter", f"invalid submitter {submitter[:40]!r}: control characters are not allowed")
-    if period is None and sort == "trending":
-        result = feed_service.trending(store, limit=limit, page=p, submitter=submitter)
-    else:
-        period = period or feed_service.default_period(store, which=list_)
-        result = feed_service.feed(store, period, sort=sort, page=p, limit=limit, submitter=submitter, which=list_)
-    return json_response(_daily_items(store, result.papers), headers={"X-Total-Count": str(result.total)})
+
+    def compute() -> tuple[list[dict], int]:
+        if period is None and sort == "trending":
+            result = feed_service.trending(store, limit=limit, page=p, submitter=submitter)
+        else:
+            chosen = period or feed_service.default_period(store, which=list_)
+            result = feed_service.feed(store, chosen, sort=sort, page=p, limit=limit, submitter=submitter, which=list_)
+        return _daily_items(store, result.papers), result.total
+
+    # the same for every client: computed once per data version (any commit changes it)
+    key = ("daily_papers", period.kind if period else None, period.label if period else None, sort, limit, p,
+           submitter, list_)  # fmt: skip
+    items, total = request.app.state.pw.memo.get(key, compute)
+    return json_response(items, headers={"X-Total-Count": str(total)})
 
 
 @router.get(
@@ -102,8 +111,8 @@ def search_papers(
 
 def _daily_items(store, papers) -> list[dict]:
     """Daily items, with the visible local comments of all the papers counted in one query."""
-    local = comment_counts(store, [paper.pk for paper in papers])
-    return [daily_item(paper, local.get(paper.pk, 0)) for paper in papers]
+    local = counts(store, papers)
+    return [daily_item(paper, local.local_comments(paper), local.local_votes(paper)) for paper in papers]
 
 
 def _find(request: Request, paper_id: str):
@@ -130,7 +139,8 @@ def paper_md(request: Request, paper_id: str) -> Response:
     paper = _find(request, paper_id)
     if paper is None:
         return _not_found(paper_id)
-    return MarkdownResponse(paper_markdown(paper, request.app.state.settings.base_url))
+    local = counts(request.app.state.store, [paper])
+    return MarkdownResponse(paper_markdown(paper, site_url(request), local.local_votes(paper)))
 
 
 @router.get(
@@ -145,5 +155,6 @@ def paper_info(request: Request, paper_id: str) -> Response:
     paper = _find(request, paper_id)
     if paper is None:
         return _not_found(paper_id)
-    local = comment_counts(request.app.state.store, [paper.pk]).get(paper.pk, 0)
-    return json_response(paper_detail(paper, request.app.state.settings.base_url, local))
+    local = counts(request.app.state.store, [paper])
+    return json_response(paper_detail(paper, site_url(request), local.local_comments(paper),
+                                      local.local_votes(paper)))  # fmt: skip

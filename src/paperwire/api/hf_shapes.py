@@ -32,9 +32,11 @@ def _organization(paper: Paper) -> dict | None:
     return {"name": org.key, "fullname": org.name} if org else None
 
 
-def paper_fields(paper: Paper, local_comments: int = 0) -> dict:
-    """The ``paper`` object of a daily item (also the body of ``/api/papers/{id}``). ``numComments``
-    is the count imported from Hugging Face plus ``local_comments``, the paper's visible comments here."""
+def paper_fields(paper: Paper, local_comments: int = 0, local_votes: int = 0) -> dict:
+    """The ``paper`` object of a daily item (also the body of ``/api/papers/{id}``). ``upvotes`` and
+    ``numComments`` are the counts imported from Hugging Face plus ``local_votes`` and
+    ``local_comments``, this instance's votes and visible comments (``services.counts``: the same sum
+    the pages show)."""
     published = timestamp(paper.published)
     out = {
         "id": paper.id,
@@ -44,7 +46,7 @@ def paper_fields(paper: Paper, local_comments: int = 0) -> dict:
             timestamp(datetime.combine(paper.hf_day, datetime.min.time())) if paper.hf_day else published),
         "title": paper.title,
         "summary": paper.summary,
-        "upvotes": paper.upvotes,
+        "upvotes": paper.upvotes + local_votes,
         "numComments": paper.num_comments + local_comments,
     }
     if paper.code_url:
@@ -66,9 +68,9 @@ def paper_fields(paper: Paper, local_comments: int = 0) -> dict:
     return out
 
 
-def paper_detail(paper: Paper, base_url: str, local_comments: int = 0) -> dict:
+def paper_detail(paper: Paper, base_url: str, local_comments: int = 0, local_votes: int = 0) -> dict:
     """``GET /api/papers/{id}``: the paper's fields at the top level, plus paperwire's extras."""
-    out = paper_fields(paper, local_comments)
+    out = paper_fields(paper, local_comments, local_votes)
     out["categories"] = list(paper.categories)
     if paper.announced_on:
         out["listedOn"] = paper.announced_on.isoformat()  # the arXiv listing day
@@ -81,16 +83,16 @@ def paper_detail(paper: Paper, base_url: str, local_comments: int = 0) -> dict:
     return out
 
 
-def daily_item(paper: Paper, local_comments: int = 0) -> dict:
+def daily_item(paper: Paper, local_comments: int = 0, local_votes: int = 0) -> dict:
     """One item of ``/api/daily_papers`` and ``/api/papers/search``."""
-    fields = paper_fields(paper, local_comments)
+    fields = paper_fields(paper, local_comments, local_votes)
     item = {
         "paper": fields,
         "publishedAt": fields["submittedOnDailyAt"],
         "title": paper.title,
         "summary": paper.summary,
         # also at the top level: PaperInfo reads `paper.upvotes or upvotes`, so 0 would become None
-        "upvotes": paper.upvotes,
+        "upvotes": fields["upvotes"],
         "numComments": fields["numComments"],
     }
     for key in ("githubRepo", "githubStars", "projectPage", "organization", "ai_summary", "ai_keywords", "thumbnail"):
@@ -102,18 +104,22 @@ def daily_item(paper: Paper, local_comments: int = 0) -> dict:
 
 
 # -- Markdown (``GET /papers/{id}.md``, huggingface_hub's ``read_paper``) ---------------------------
+_MD_ENTITIES = str.maketrans({"<": "&lt;", ">": "&gt;", "[": "&#91;", "]": "&#93;"})
+
+
 def _md_text(text: str) -> str:
-    """Text for Markdown that no renderer turns into HTML: ``<`` and ``>`` become entities, which
-    render as the characters themselves (a backslash escape could be undone by a preceding
-    backslash). Everything else, LaTeX included, is left as written."""
-    return text.replace("<", "&lt;").replace(">", "&gt;")
+    """Text for Markdown that no renderer turns into HTML, a link or an image: ``<`` and ``>`` (raw
+    HTML, autolinks) and ``[`` and ``]`` (links, images, reference definitions) become entities,
+    which render as the characters themselves (a backslash escape could be undone by a preceding
+    backslash; an entity never builds syntax). Everything else, LaTeX included, is left as written."""
+    return text.translate(_MD_ENTITIES)
 
 
 def _md_url(url: str) -> str:
     return quote(url, safe=":/?#[]@!$&'*+,;=%~-._")
 
 
-def paper_markdown(paper: Paper, base_url: str) -> str:
+def paper_markdown(paper: Paper, base_url: str, local_votes: int = 0) -> str:
     lines = [f"# {_md_text(paper.title)}", ""]
     if paper.authors:
         lines.append(f"**Authors:** {_md_text(', '.join(paper.authors))}  ")
@@ -124,7 +130,7 @@ def paper_markdown(paper: Paper, base_url: str) -> str:
         lines.append(f"**Updated:** {paper.updated.date().isoformat()}  ")
     if paper.categories:
         lines.append(f"**Categories:** {_md_text(', '.join(paper.categories))}  ")
-    lines.append(f"**Upvotes:** {paper.upvotes}  ")
+    lines.append(f"**Upvotes:** {paper.upvotes + local_votes}  ")
     if paper.submitted_by:
         lines.append(f"**Submitted by:** {_md_text(paper.submitted_by)}  ")
     if paper.comment:

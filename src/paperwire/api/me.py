@@ -11,10 +11,12 @@ from fastapi import APIRouter, Request
 
 from paperwire.api.deps import ApiUser, JsonBody, off_loop, store_of, throttle
 from paperwire.api.errors import error_response, json_response
+from paperwire.api.inputs import parse_day, parse_id
 from paperwire.api.hf_shapes import paper_fields
 from paperwire.services import accounts as svc
 from paperwire.services import collections as coll_svc
 from paperwire.services import community
+from paperwire.services import cached
 from paperwire.services import recommend as rec
 from paperwire.services.accounts import AccountError
 from paperwire.store.accounts import User
@@ -35,7 +37,8 @@ def _coll_json(c) -> dict:
 
 
 def _owned(request: Request, user: User, pk: str):
-    return coll_svc.owned(store_of(request), user, int(pk)) if pk.isdigit() and len(pk) < 12 else None
+    number = parse_id(pk)
+    return coll_svc.owned(store_of(request), user, number) if number is not None else None
 
 
 # -- the account ----------------------------------------------------------------------------------------------
@@ -148,10 +151,7 @@ def category_param(value: str | None) -> str | None:
 def _day(value: str | None, name: str) -> datetime | None:
     if not value:
         return None
-    try:
-        return datetime.combine(date.fromisoformat(value), datetime.min.time())
-    except ValueError:
-        raise ValueError(f"{name} must be a date like 2026-05-01") from None
+    return datetime.combine(parse_day(value, name), datetime.min.time())  # ValueError names the parameter
 
 
 @router.get("/recommendations", tags=RECOMMENDATIONS)
@@ -176,7 +176,7 @@ async def api_recommendations(request: Request, user: ApiUser, since: str | None
         return error_response(400, "until must be after since")
     if start and not end:
         end = start + timedelta(days=rec.MAX_DAYS)
-    found = await off_loop(rec.recommend, request.app.state.pw, user, since=start, until=end, days=days, category=cat,
+    found = await off_loop(cached.recommendations, request.app.state.pw, user, since=start, until=end, days=days, category=cat,
                             limit=limit, offset=offset)  # fmt: skip
     return json_response({
         "model": found.model, "collaborative": found.collaborative,
@@ -209,8 +209,10 @@ async def api_set_interests(request: Request, user: ApiUser, body: JsonBody):
         return error_response(400, "interests must be a string")
     if not isinstance(papers, list) or not all(isinstance(x, str) for x in papers):
         return error_response(400, "papers must be a list of paper ids")
-    try:
-        report = rec.set_interests(store_of(request), user, text, "\n".join(papers))
+    if papers:
+        throttle(request, "import", "user", str(user.pk))
+    try:  # the papers may be BibTeX: parsing is CPU work, off the event loop
+        report = await off_loop(rec.set_interests, store_of(request), user, text, "\n".join(papers))
     except AccountError as err:
         return error_response(400, err.message)
     return json_response(report.as_dict())

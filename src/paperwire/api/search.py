@@ -1,7 +1,9 @@
 """paperwire's own search API: hybrid search with filters, pagination and snippets, and related papers.
 
-- ``GET /api/search`` — ``q`` (words, "phrases", prefixes*, and the filters ``author:`` ``category:``
-  ``org:`` ``after:`` ``before:`` typed in the text) plus the same filters as parameters.
+- ``GET /api/search`` — ``q`` (words, "phrases", prefixes*, ``-excluded`` words or phrases, and the
+  filters ``author:`` ``category:`` ``org:`` ``after:`` ``before:`` typed in the text) plus the same
+  filters, ``exclude`` and ``sort`` as parameters; reports the authors the text names and a spelling
+  suggestion.
 - ``GET /api/papers/{id}/similar`` — papers most similar to one paper (itself excluded).
 - ``POST /api/similar`` — "more like these": papers similar to a list of papers.
 
@@ -11,16 +13,18 @@ is a 400 naming it, an unknown paper a 404; no input gives a 500.
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from paperwire.api.errors import ERRORS_400, ERRORS_404, ParamError, ParamErrorRoute, error_response, json_response
 from paperwire.api.hf_shapes import paper_detail
+from paperwire.api.links import site_url
 from paperwire.api.schemas import PaperDetail
 from paperwire.rank.query import QueryError, make_filters
 from paperwire.services import search as search_service
-from paperwire.store.accounts import comment_counts
+from paperwire.services.counts import counts
 
 TAG = "paperwire search API"
 router = APIRouter(route_class=ParamErrorRoute, tags=[TAG])
@@ -46,15 +50,27 @@ class AppliedFilters(BaseModel):
     orgs: list[str]
     after: str | None
     before: str | None
+    exclude: list[str] = Field(description="Words or phrases the papers do not contain.")
+
+
+class RecognisedAuthor(BaseModel):
+    key: str = Field(description="The normalised name (as in the author filter).")
+    name: str = Field(description="The name as written on the papers.")
+    papers: int = Field(description="Papers by this author here.")
+    url: str = Field(description="The author's page.")
 
 
 class SearchResponse(BaseModel):
     query: str
     mode: str = Field(description="What ran: hybrid (keyword + vector), keyword, semantic, filters (no text) or none.")
-    total: int = Field(description="Results available to page through (at most 1,000).")
+    total: int = Field(description="Results available to page through (at most 1,000); 0 when no word matches "
+                       "and nothing is close in meaning.")
     offset: int
     limit: int
+    sort: str = Field(description="relevance, newest or upvotes.")
     filters: AppliedFilters
+    authors: list[RecognisedAuthor] = Field(description="Authors whose names the query text contains (most papers first).")
+    suggestion: str | None = Field(description="The query with misspelt words replaced by the corpus's words, if any.")
     results: list[SearchHit]
 
 
@@ -63,9 +79,10 @@ class SimilarRequest(BaseModel):
     limit: int = Field(10, ge=1, le=100)
 
 
-def _filters(author, category, org, after, before):
+def _filters(author, category, org, after, before, exclude=None):
     try:
-        return make_filters(authors=author or (), categories=category or (), orgs=org or (), after=after, before=before)
+        return make_filters(authors=author or (), categories=category or (), orgs=org or (), after=after, before=before,
+                            exclude=exclude or ())  # fmt: skip
     except QueryError as err:
         raise ParamError(err.param, str(err)) from None
 
@@ -80,10 +97,14 @@ def _printable(value: str, name: str) -> str:
     "/api/search",
     summary="Search papers (hybrid, with filters and snippets)",
     description="Keyword search (BM25, title weighted above abstract) fused with semantic search when the "
-    "papers have embeddings. `q` takes words, \"quoted phrases\", prefixes (`diffus*`) and the filters "
-    "`author:`, `category:`, `org:`, `after:YYYY-MM-DD`, `before:YYYY-MM-DD`; the parameters of the same "
-    "names add to them (repeat `author`, `category`, `org` for several). Without text, the papers matching "
-    "the filters are listed newest first. Pages with `offset` and `limit`.",
+    "papers have embeddings. `q` takes words, \"quoted phrases\", prefixes (`diffus*`), `-word` and "
+    "`-\"a phrase\"` to exclude, and the filters `author:` (`author:\"First Last\"` for a full name), "
+    "`category:`, `org:`, `after:YYYY-MM-DD`, `before:YYYY-MM-DD`; the parameters of the same names add to them "
+    "(repeat `author`, `category`, `org`, `exclude` for several). A paper id, an arXiv/Hugging Face link or a DOI "
+    "in `q` puts that paper first; an author's name typed as text is reported in `authors` (and, when it is all "
+    "of `q`, their papers come first). When no word matches and nothing is close in meaning, `total` is 0; "
+    "`suggestion` corrects misspelt words. Without text, the papers matching the filters are listed newest "
+    "first. `sort`: relevance, newest, upvotes. Pages with `offset` and `limit`.",
     response_model=SearchResponse,
     responses=ERRORS_400,
 )
@@ -95,37 +116,44 @@ def api_search(
     org: Annotated[list[str] | None, Query(max_length=200, description="Organisation handle (any).")] = None,
     after: Annotated[str | None, Query(max_length=10, description="Published on or after, YYYY[-MM[-DD]].")] = None,
     before: Annotated[str | None, Query(max_length=10, description="Published before, YYYY[-MM[-DD]].")] = None,
+    exclude: Annotated[list[str] | None, Query(max_length=200, description="Word or phrase the papers must not contain.")] = None,
+    sort: Annotated[Literal["relevance", "newest", "upvotes"], Query(description="Order of the results.")] = "relevance",
     mode: Annotated[Literal["auto", "hybrid", "keyword", "semantic"],
                     Query(description="auto = hybrid when embeddings exist.")] = "auto",  # fmt: skip
     limit: Annotated[int, Query(ge=1, le=100, description="Results per page.")] = 20,
     offset: Annotated[int, Query(ge=0, le=1000, description="Results to skip.")] = 0,
 ) -> Response:
     _printable(q, "q")
-    filters = _filters(author, category, org, after, before)
+    for value in exclude or ():
+        _printable(value, "exclude")
+    filters = _filters(author, category, org, after, before, exclude)
     try:
         result = search_service.search(request.app.state.pw, q, limit=limit, offset=offset, filters=filters,
-                                       mode=mode, strict=True)  # fmt: skip
+                                       mode=mode, strict=True, sort=sort)  # fmt: skip
     except QueryError as err:
         raise ParamError("q", f"invalid q: {err}") from None
-    base_url = request.app.state.settings.base_url
-    local = comment_counts(request.app.state.store, [paper.pk for paper in result.papers])
+    base_url = site_url(request)
+    local = counts(request.app.state.store, result.papers)
     hits = []
     for paper in result.papers:
         snippet = result.snippets.get(paper.id)
         hits.append({
-            "paper": paper_detail(paper, base_url, local.get(paper.pk, 0)),
+            "paper": paper_detail(paper, base_url, local.local_comments(paper), local.local_votes(paper)),
             "score": result.scores.get(paper.id),
             "snippet": [{"text": text, "match": match} for text, match in snippet] if snippet else None,
         })  # fmt: skip
-    body = {"query": q, "mode": result.mode, "total": result.total, "offset": offset, "limit": limit,
-            "filters": result.parsed.filters.as_dict(), "results": hits}  # fmt: skip
+    authors = [{"key": a.key, "name": a.name, "papers": a.papers, "url": f"{base_url}/authors/{quote(a.key.replace(' ', '-'), safe='')}"}
+               for a in result.authors]  # fmt: skip
+    body = {"query": q, "mode": result.mode, "total": result.total, "offset": offset, "limit": limit, "sort": sort,
+            "filters": result.parsed.filters.as_dict(), "authors": authors, "suggestion": result.suggestion,
+            "results": hits}  # fmt: skip
     return json_response(body, headers={"X-Total-Count": str(result.total)})
 
 
 def _related(request: Request, related) -> Response:
-    base_url = request.app.state.settings.base_url
-    local = comment_counts(request.app.state.store, [p.pk for p in related.papers])
-    return json_response([paper_detail(p, base_url, local.get(p.pk, 0)) for p in related.papers],
+    base_url = site_url(request)
+    local = counts(request.app.state.store, related.papers)
+    return json_response([paper_detail(p, base_url, local.local_comments(p), local.local_votes(p)) for p in related.papers],
                          headers={"X-Related-Method": related.method})  # fmt: skip
 
 

@@ -1,4 +1,5 @@
-"""The ``paperwire user`` group: ``paperwire user create EMAIL [--admin]`` and ``paperwire user disable EMAIL``.
+"""The ``paperwire user`` group: ``create EMAIL [--admin]``, ``disable EMAIL``, ``verify EMAIL`` and
+``set-password EMAIL`` (the password from standard input).
 
 The password is read from a hidden prompt, or from standard input with ``--password-stdin`` (for
 scripts); it is never a command-line argument, which other users of the machine could see in ``ps``."""
@@ -63,3 +64,46 @@ def disable(
         out.print_json(json.dumps({"id": user.pk, "email": user.email, "disabled": user.is_disabled}))
     else:
         console.print(f"user {user.email} is {'disabled' if user.is_disabled else 'enabled'}", highlight=False)
+
+
+@user_app.command("verify")
+def verify(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Argument(help="Email address of the account.")],
+    database_url: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Mark an account's email as confirmed (for instances that send no email, or a lost confirmation)."""
+    from paperwire.services import accounts as svc
+
+    store = open_context(ctx, database_url).store
+    try:
+        user = svc.mark_verified(store, email)
+    except svc.AccountError as err:
+        raise fail(err.message) from None
+    if as_json:
+        out.print_json(json.dumps({"id": user.pk, "email": user.email, "verified": user.verified}))
+    else:
+        console.print(f"user {user.email} is confirmed", highlight=False)
+
+
+@user_app.command("set-password")
+def set_password(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Argument(help="Email address of the account.")],
+    database_url: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set an account's password, read from standard input (one line); its sessions and API tokens end."""
+    from paperwire.services import accounts as svc
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    store = open_context(ctx, database_url).store
+    try:
+        user = svc.set_password(store, email, password)
+    except svc.AccountError as err:
+        raise fail(err.message) from None
+    if as_json:
+        out.print_json(json.dumps({"id": user.pk, "email": user.email, "password": "set"}))
+    else:
+        console.print(f"new password set for {user.email}; its sessions and API tokens have ended", highlight=False)

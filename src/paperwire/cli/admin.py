@@ -62,7 +62,7 @@ def serve(
     ctx: typer.Context,
     host: Annotated[Optional[str], typer.Option(help="Address to listen on (PAPERWIRE_HOST).")] = None,
     port: Annotated[Optional[int], typer.Option(help="Port (PAPERWIRE_PORT).")] = None,
-    workers: Annotated[int, typer.Option(help="uvicorn worker processes.")] = 1,
+    workers: Annotated[Optional[int], typer.Option(help="Worker processes (PAPERWIRE_WEB_WORKERS; 0 = one per core).")] = None,
     database_url: DbOpt = None,
 ) -> None:
     """Run the web app and API (migrates the database first). X-Forwarded-For is believed only from
@@ -72,12 +72,22 @@ def serve(
 
     from paperwire.store import make_engine, migrate
 
+    from paperwire.web.app import tune_server_process, worker_count
+
     settings = open_context(ctx, database_url, host=host, port=port).settings
     engine = make_engine(settings.resolved_database_url)
     migrate(engine)
     engine.dispose()
-    console.print(f"paperwire serving {safe_url(settings)} at http://{settings.host}:{settings.port}/")
+    workers = worker_count(settings.web_workers if workers is None else workers)
+    console.print(f"paperwire serving {safe_url(settings)} at http://{settings.host}:{settings.port}/ "
+                  f"({workers} worker{'s' if workers != 1 else ''})")  # fmt: skip
+    tune_server_process()  # before the workers start: they inherit the limits
     if workers > 1:
+        import os
+
+        # the workers build their settings from the environment: pass what the options chose
+        os.environ.update(PAPERWIRE_DATABASE_URL=settings.resolved_database_url, PAPERWIRE_HOST=settings.host,
+                          PAPERWIRE_PORT=str(settings.port))  # fmt: skip
         import socket
 
         from uvicorn.supervisors import Multiprocess

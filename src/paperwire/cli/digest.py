@@ -16,7 +16,20 @@ digest_app = typer.Typer(help="The email digest: send what is due, preview.", no
 subscribers_app = typer.Typer(help="Digest subscribers: add, list, remove.", no_args_is_help=True)
 commands = typer.Typer()  # `paperwire worker`, merged into the top level
 
-DayOpt = Annotated[Optional[datetime], typer.Option("--date", formats=["%Y-%m-%d"], help="Digest date, YYYY-MM-DD.")]
+def _bounded_day(value: datetime | None) -> datetime | None:
+    """A --date the digest can compute with (api.inputs' range), else a usage error naming it."""
+    from paperwire.api.inputs import check_day
+
+    if value is not None:
+        try:
+            check_day(value.date(), "--date")
+        except ValueError as err:
+            raise typer.BadParameter(str(err)) from None
+    return value
+
+
+DayOpt = Annotated[Optional[datetime], typer.Option("--date", formats=["%Y-%m-%d"], callback=_bounded_day,
+                                                    help="Digest date, YYYY-MM-DD.")]  # fmt: skip
 NamespaceOpt = Annotated[str, typer.Option("--namespace", help="Prefix of the Redis keys (queue and locks).")]
 
 

@@ -12,7 +12,6 @@ import secrets
 import textwrap
 from datetime import date, datetime, timezone
 from email.header import Header
-from email.headerregistry import Address
 from email.utils import format_datetime, formataddr, parseaddr
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +20,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from paperwire.digest.address import valid_address
 from paperwire.digest.tokens import confirm_token, manage_token
 from paperwire.rank.digest import WEEKLY, Selection, author_line, two_lines
 from paperwire.store.digest import Subscriber
@@ -187,8 +187,8 @@ def digest_message(settings, subscriber: Subscriber, digest_date: date, selectio
                     extra)  # fmt: skip
 
 
-def confirm_message(settings, email: str) -> Outgoing:
-    url = f"{base_url(settings)}/digest/confirm/{confirm_token(settings, email)}"
+def confirm_message(settings, email: str, prefs: dict | None = None) -> Outgoing:
+    url = f"{base_url(settings)}/digest/confirm/{confirm_token(settings, email, prefs)}"
     ctx = {"url": url, "email": email, "base_url": base_url(settings)}
     text = env.get_template("confirm.txt").render(ctx)
     html = env.get_template("confirm.html").render(ctx)
@@ -197,14 +197,5 @@ def confirm_message(settings, email: str) -> Outgoing:
 
 
 def valid_email(text: str) -> str | None:
-    """The address lower-cased when it looks deliverable (one @, a dotted domain, no spaces), else None."""
-    text = (text or "").strip()
-    if len(text) > 320 or " " in text or parseaddr(text)[1] != text:
-        return None
-    try:
-        address = Address(addr_spec=text)
-    except (ValueError, IndexError):
-        return None
-    if not address.username or "." not in address.domain or address.domain.startswith(".") or address.domain.endswith("."):
-        return None
-    return text.lower()
+    """The address normalised when it is one valid mailbox (``digest.address``), else None."""
+    return valid_address(text)

@@ -4,6 +4,8 @@ with backoff) or permanent (recorded, never retried).
 
 URL forms: ``smtp://host:25`` (plain), ``smtp://user:pass@host:587?starttls=1`` (STARTTLS; also the
 default on port 587), ``smtps://user:pass@host:465`` (implicit TLS); ``timeout=`` seconds.
+``console://`` sends nothing: every message is written to the log and as an ``.eml`` file under
+``<data dir>/mail`` (:class:`ConsoleSender`), so a developer can open the links.
 The accounts' emails (``services.mail``) go out through the same client.
 """
 from __future__ import annotations
@@ -47,12 +49,18 @@ class SmtpConfig:
         return f"SmtpConfig({self.security}://{self.username + '@' if self.username else ''}{self.host}:{self.port})"
 
 
+CONSOLE = "console"
+
+
 def parse_smtp_url(url: str | None) -> SmtpConfig:
     if not url:
         raise SmtpConfigError("no SMTP server configured: set PAPERWIRE_SMTP_URL, e.g. smtp://user:pass@host:587")
     parts = urlsplit(url)
+    if parts.scheme == CONSOLE:
+        return SmtpConfig(host=CONSOLE, port=0, security=CONSOLE)
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-        raise SmtpConfigError("PAPERWIRE_SMTP_URL must look like smtp://[user:pass@]host[:port] or smtps://...")
+        raise SmtpConfigError("PAPERWIRE_SMTP_URL must look like smtp://[user:pass@]host[:port], smtps://... "
+                              "or console://")
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
     try:
         port = parts.port
@@ -177,3 +185,55 @@ class SmtpSender:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class ConsoleSender:
+    """The ``console://`` transport: each message goes to the log (headers and text) and to an ``.eml``
+    file in ``directory``; nothing leaves the machine. Same interface as :class:`SmtpSender`."""
+
+    def __init__(self, directory, limiter: RateLimiter | None = None):
+        from pathlib import Path
+
+        self.directory = Path(directory)
+
+    def send(self, message) -> None:
+        from email import message_from_bytes, policy
+
+        data = message.as_bytes()
+        parsed = message if isinstance(message, EmailMessage) else message_from_bytes(data, policy=policy.default)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+            path = self.directory / f"{stamp}-{time.monotonic_ns() % 10**9:09d}.eml"
+            path.write_bytes(data)
+        except OSError as err:
+            raise TemporaryFailure(f"could not write the email: {err}") from err
+        body = parsed.get_body(("plain",)) if hasattr(parsed, "get_body") else None
+        text = body.get_content() if body is not None else ""
+        log.info("console mail to %s: %s (%s)\n%s", parsed["To"], parsed["Subject"], path, text)
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> "ConsoleSender":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+
+def open_sender(settings, limiter: RateLimiter | None = None) -> "SmtpSender | ConsoleSender":
+    """The transport ``settings.smtp_url`` names (raises SmtpConfigError when it names none)."""
+    config = parse_smtp_url(settings.smtp_url)
+    if config.security == CONSOLE:
+        return ConsoleSender(settings.data_dir / "mail", limiter)
+    return SmtpSender(config, limiter)
+
+
+def mail_configured(settings) -> bool:
+    """Whether this instance can send email (an SMTP server or the console transport is set)."""
+    try:
+        parse_smtp_url(settings.smtp_url)
+    except SmtpConfigError:
+        return False
+    return True

@@ -1,11 +1,16 @@
 """Signed tokens for digest links (itsdangerous, keyed by PAPERWIRE_SECRET_KEY).
 
-- confirm: the address being confirmed, valid for 7 days.
+- confirm: the address being confirmed, the preferences asked for with it and when the link was made,
+  valid for 7 days. Confirming applies those preferences (only the mailbox's owner can), and a link
+  made before the address last unsubscribed no longer subscribes it.
 - manage: (subscriber pk, address), no expiry; used by the unsubscribe links (List-Unsubscribe and
   the page) and the preferences page. It stops working when the address is removed, or re-added
   under a new pk.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
@@ -21,16 +26,37 @@ def _secret(settings) -> str:
     return key.get_secret_value() if hasattr(key, "get_secret_value") else str(key)
 
 
-def confirm_token(settings, email: str) -> str:
-    return URLSafeTimedSerializer(_secret(settings), salt="paperwire.digest.confirm").dumps(email)
+@dataclass(frozen=True)
+class ConfirmRequest:
+    email: str
+    prefs: dict | None  # the preferences asked for with the subscription (None: a link without any)
+    issued: datetime  # naive UTC
 
 
-def read_confirm_token(settings, token: str, max_age: int = CONFIRM_MAX_AGE) -> str:
+def confirm_token(settings, email: str, prefs: dict | None = None, issued: datetime | None = None) -> str:
+    issued = issued or datetime.now(timezone.utc).replace(tzinfo=None)
+    data = {"e": email, "t": issued.isoformat()}
+    if prefs is not None:
+        data["p"] = prefs
+    return URLSafeTimedSerializer(_secret(settings), salt="paperwire.digest.confirm").dumps(data)
+
+
+def read_confirm_token(settings, token: str, max_age: int = CONFIRM_MAX_AGE) -> ConfirmRequest:
     try:
-        return URLSafeTimedSerializer(_secret(settings), salt="paperwire.digest.confirm").loads(token, max_age=max_age)
+        data, signed = URLSafeTimedSerializer(_secret(settings), salt="paperwire.digest.confirm").loads(
+            token, max_age=max_age, return_timestamp=True)  # fmt: skip
     except SignatureExpired:
         raise BadToken("this confirmation link has expired; subscribe again to get a new one") from None
     except BadSignature:
+        raise BadToken("this confirmation link is not valid") from None
+    issued = signed.astimezone(timezone.utc).replace(tzinfo=None)
+    if isinstance(data, str):  # a link from before preferences travelled with it
+        return ConfirmRequest(data, None, issued)
+    try:
+        prefs = data.get("p")
+        return ConfirmRequest(str(data["e"]), prefs if isinstance(prefs, dict) else None,
+                              datetime.fromisoformat(data["t"]))  # fmt: skip
+    except (AttributeError, KeyError, TypeError, ValueError):
         raise BadToken("this confirmation link is not valid") from None
 
 

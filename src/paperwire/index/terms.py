@@ -131,7 +131,7 @@ def top_terms(text: str, weights_by_column, k: int = 3) -> list[str]:
 class TermIndex:
     pks: np.ndarray  # int64 ascending
     updated: np.ndarray  # float64 epoch seconds of papers.updated/published when the row was computed
-    raw: sp.csr_matrix  # counts, rows aligned with pks
+    raw: sp.csr_matrix | None  # counts, rows aligned with pks (None when shared: read from the cache file)
     weights: TermWeights
     matrix: sp.csr_matrix  # TF-IDF rows, unit length
     published: np.ndarray = field(default_factory=lambda: np.zeros(0))  # UTC epoch seconds, aligned with pks
@@ -205,7 +205,10 @@ def build(store: Store, path: Path | None, *, previous: TermIndex | None = None,
     pks = np.array([r[0] for r in current], dtype=np.int64)
     stamps = np.array([_stamp(r[1], r[2]) for r in current], dtype=np.float64)
     published = np.array([utc_seconds(r[2]) if r[2] is not None else 0.0 for r in current], dtype=np.float64)
-    old = (previous.pks, previous.updated, previous.raw) if previous is not None else (_read(path) if path and path.exists() else None)
+    if previous is not None and previous.raw is not None:
+        old = (previous.pks, previous.updated, previous.raw)
+    else:  # a shared (memory-mapped) index keeps no counts in memory: they are in the cache file
+        old = _read(path) if path and path.exists() else None
     raw = sp.csr_matrix((len(pks), N_FEATURES), dtype=np.float32)
     todo = np.ones(len(pks), dtype=bool)
     if old is not None:
@@ -242,6 +245,55 @@ def build(store: Store, path: Path | None, *, previous: TermIndex | None = None,
 
 
 SIGNATURE_TTL = 5.0  # seconds between checks of the papers for changes
+SHARED_PARTS = ("pks", "updated", "published", "idf", "data", "indices", "indptr")
+
+
+def _shared_files(path: Path, sig: tuple) -> dict[str, Path]:
+    tag = hashlib.blake2b(repr(sig).encode(), digest_size=8).hexdigest()
+    return {part: path.with_name(f"{path.name}.{tag}.{part}.npy") for part in SHARED_PARTS}
+
+
+def read_shared(path: Path, sig: tuple) -> TermIndex | None:
+    """The TF-IDF index of the corpus at signature ``sig`` from the files :func:`share` wrote (by this
+    process or another worker), memory-mapped read-only; None when they are missing or unreadable."""
+    files = _shared_files(path, sig)
+    try:
+        arrays = {part: np.load(f, mmap_mode="r") for part, f in files.items()}
+    except (OSError, ValueError):
+        return None
+    n = len(arrays["pks"])
+    if len(arrays["indptr"]) != n + 1 or len(arrays["idf"]) != N_FEATURES:
+        return None
+    matrix = sp.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=(n, N_FEATURES), copy=False)
+    weights = TermWeights(np.asarray(arrays["idf"]), n)
+    return TermIndex(np.asarray(arrays["pks"]), np.asarray(arrays["updated"]), None, weights, matrix,
+                     np.asarray(arrays["published"]), _signature=sig)  # fmt: skip
+
+
+def share(index: TermIndex, path: Path) -> TermIndex:
+    """Write ``index`` (without its counts) to files beside the cache and return it memory-mapped from them,
+    so that every worker process of a server reads one copy through the OS page cache; older versions'
+    files are removed. The index itself when the files cannot be written."""
+    import os
+
+    files = _shared_files(path, index._signature)
+    m = index.matrix
+    arrays = {"pks": index.pks, "updated": index.updated, "published": index.published, "idf": index.weights.idf,
+              "data": m.data, "indices": m.indices, "indptr": m.indptr}  # fmt: skip
+    try:
+        for part, f in files.items():
+            tmp = f.with_name(f"{f.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+            with open(tmp, "wb") as out:
+                np.save(out, np.ascontiguousarray(arrays[part]))
+            tmp.replace(f)
+        keep = set(files.values())
+        for old in path.parent.glob(f"{path.name}.*.npy"):
+            if old not in keep:
+                old.unlink(missing_ok=True)
+    except OSError as err:
+        log.warning("term index files beside %s not written (%s); kept in memory", path, err)
+        return index
+    return read_shared(path, index._signature) or index
 
 
 class TermIndexes:
@@ -270,7 +322,14 @@ class TermIndexes:
         with self._lock:  # one refresh at a time
             cached = self._index
             if cached is None or cached._signature != sig:
-                cached = self._index = build(self.store, self.path, previous=cached)
+                shared = read_shared(self.path, sig) if self.path is not None else None
+                if shared is None:
+                    cached = build(self.store, self.path, previous=cached)
+                    if self.path is not None:
+                        cached = share(cached, self.path)
+                else:
+                    cached = shared
+                self._index = cached
             self._checked = time.monotonic()
             return cached
 

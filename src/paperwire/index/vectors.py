@@ -22,7 +22,9 @@ a third of 1M papers.) The rows and bitmap of a filter's papers are prepared onc
 """
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -214,7 +216,7 @@ class VectorIndexes:
                 with self._lock:
                     self._checked[model], self._seen[model] = time.monotonic(), token
                 return cached
-            pks, matrix = stored.load(self.store, model)
+            pks, matrix = self._shared(model, sig)
         # the previous approximate index serves until this one's is ready (keys gone from the vectors drop out)
         index = VectorIndex(model, pks, matrix, cached.ann if cached is not None else None, _signature=sig)
         with self._lock:
@@ -223,6 +225,35 @@ class VectorIndexes:
         if len(pks) >= ANN_MIN:
             self.start_ann(model, index)
         return index
+
+    def _shared(self, model: str, sig: tuple) -> tuple[np.ndarray, np.ndarray]:
+        """The stored vectors of ``model`` as of ``sig``: a read-only memory map of the file written
+        beside the approximate index for this signature (by this process or another worker, so every
+        worker of a server shares one copy in the OS page cache), written from the database when missing.
+        In memory when there is no file place or it cannot be written."""
+        base = self.ann_file(model)
+        if base is None:
+            return stored.load(self.store, model)
+        tag = hashlib.blake2b(repr(sig).encode(), digest_size=8).hexdigest()
+        matrix_path, pks_path = vector_files(base, tag)
+        found = _read_mapped(matrix_path, pks_path)
+        if found is not None:
+            return found
+        pks, matrix = stored.load(self.store, model)
+        try:
+            base.parent.mkdir(parents=True, exist_ok=True)
+            for path, array in ((pks_path, pks), (matrix_path, np.ascontiguousarray(matrix, dtype=np.float32))):
+                tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+                with open(tmp, "wb") as f:
+                    np.save(f, array)
+                tmp.replace(path)
+            for old in base.parent.glob(f"{base.name}.*.npy"):  # earlier versions (mapped ones stay readable)
+                if old not in (matrix_path, pks_path):
+                    old.unlink(missing_ok=True)
+        except OSError as err:
+            log.warning("vector file %s not written (%s); vectors kept in memory", matrix_path, err)
+            return pks, matrix
+        return _read_mapped(matrix_path, pks_path) or (pks, matrix)
 
     def _refresh_later(self, model: str, cached: VectorIndex, token: object | None) -> None:
         with self._lock:
@@ -266,6 +297,22 @@ class VectorIndexes:
             work()
         else:
             threading.Thread(target=work, name=f"paperwire-ann-{model}", daemon=True).start()
+
+
+def vector_files(base: Path, tag: str) -> tuple[Path, Path]:
+    """The matrix and pk files of one version (``tag``) of the vectors whose approximate index is ``base``."""
+    return base.with_name(f"{base.name}.{tag}.vectors.npy"), base.with_name(f"{base.name}.{tag}.pks.npy")
+
+
+def _read_mapped(matrix_path: Path, pks_path: Path) -> tuple[np.ndarray, np.ndarray] | None:
+    try:
+        pks = np.load(pks_path)
+        matrix = np.load(matrix_path, mmap_mode="r")
+    except (OSError, ValueError):
+        return None
+    if matrix.ndim != 2 or len(matrix) != len(pks):
+        return None
+    return pks, matrix
 
 
 def load_or_build_ann(path: Path | None, pks: np.ndarray, matrix: np.ndarray) -> Ann | None:

@@ -6,7 +6,13 @@ become filters: ``author:`` (a name; quote it for several words: ``author:"ada l
 ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; ``after`` is inclusive, ``before`` exclusive). Any other
 ``word:`` is kept as text, so nothing a user types is query syntax to the database: the store turns
 every term into a quoted FTS term (``store.search_queries.fts5_query``), which also neutralises
-``AND``/``OR``/``NEAR``, ``-``, ``(`` and ``*`` anywhere but a word's end.
+``AND``/``OR``/``NEAR``, ``-``, ``(`` and ``*`` anywhere but a word's end. ``-word`` and
+``-"a phrase"`` exclude papers containing them (``Filters.exclude``).
+
+:func:`paper_refs` finds what identifies one paper in the text: arXiv ids (``2404.03592``,
+``hep-th/9901001``, with or without a version), arXiv abs/pdf/html links, DOIs (``10.1145/...``,
+``doi.org`` links; arXiv's own ``10.48550/arXiv.ID`` become the arXiv id) and Hugging Face paper
+links (``huggingface.co/papers/ID``).
 """
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+from paperwire.ingest.normalize import arxiv_id
 from paperwire.keys import name_key
 
 MAX_QUERY = 1000  # characters of a query that are read
@@ -34,7 +41,8 @@ STOP_WORDS = frozenset(
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 # a filter (name:"quoted value" or name:value), a quoted phrase, or a bare token
-_TOKEN = re.compile(r'(?P<name>\w+):(?:"(?P<qvalue>[^"]*)"?|(?P<value>\S+))|"(?P<phrase>[^"]*)"?|(?P<bare>\S+)', re.UNICODE)
+_TOKEN = re.compile(r'(?P<name>\w+):(?:"(?P<qvalue>[^"]*)"?|(?P<value>\S+))|(?P<neg>-)?"(?P<phrase>[^"]*)"?|(?P<bare>\S+)',
+                    re.UNICODE)  # fmt: skip
 _CATEGORY = re.compile(r"^[a-z\-]+(\.[a-z\-]+)?$", re.IGNORECASE)
 
 
@@ -55,9 +63,10 @@ class Filters:
     orgs: tuple[str, ...] = ()  # organisation handles (lower case); one of them
     after: datetime | None = None  # published >= after
     before: datetime | None = None  # published < before
+    exclude: tuple[str, ...] = ()  # words or phrases (words joined by spaces) a paper must not contain
 
     def __bool__(self) -> bool:
-        return bool(self.authors or self.categories or self.orgs or self.after or self.before)
+        return bool(self.authors or self.categories or self.orgs or self.after or self.before or self.exclude)
 
     def merged(self, other: "Filters") -> "Filters":
         """Both sets of restrictions (API parameters added to filters typed in the query)."""
@@ -67,6 +76,7 @@ class Filters:
             orgs=_unique(self.orgs + other.orgs),
             after=max((d for d in (self.after, other.after) if d), default=None),
             before=min((d for d in (self.before, other.before) if d), default=None),
+            exclude=_unique(self.exclude + other.exclude),
         )
 
     def as_dict(self) -> dict:
@@ -74,6 +84,7 @@ class Filters:
             "authors": list(self.authors), "categories": list(self.categories), "orgs": list(self.orgs),
             "after": self.after.date().isoformat() if self.after else None,
             "before": self.before.date().isoformat() if self.before else None,
+            "exclude": list(self.exclude),
         }  # fmt: skip
 
 
@@ -146,7 +157,13 @@ def author_key(name: str) -> str:
     return name_key(name)
 
 
-def make_filters(*, authors=(), categories=(), orgs=(), after: str | None = None, before: str | None = None) -> Filters:
+def exclusion(text: str) -> str:
+    """What ``-text`` excludes: its words joined by spaces (a phrase when several); "" when none."""
+    return " ".join(words_of(_clean(text))[:MAX_PHRASE_WORDS])
+
+
+def make_filters(*, authors=(), categories=(), orgs=(), after: str | None = None, before: str | None = None,
+                 exclude=()) -> Filters:  # fmt: skip
     """Filters from separate values (API parameters, CLI options); raises :class:`QueryError`."""
     author_keys = []
     for name in authors:
@@ -168,7 +185,8 @@ def make_filters(*, authors=(), categories=(), orgs=(), after: str | None = None
         org_keys.append(value)
     start = parse_date(after, "after") if after else None
     end = parse_date(before, "before") if before else None
-    return Filters(tuple(author_keys), tuple(cats), tuple(org_keys), start, end)
+    excluded = [x for x in (exclusion(v) for v in exclude) if x]
+    return Filters(tuple(author_keys), tuple(cats), tuple(org_keys), start, end, _unique(tuple(excluded)))
 
 
 def _one_filter(key: str, value: str) -> Filters:
@@ -194,6 +212,7 @@ def parse(text: str, *, strict: bool = False) -> Query:
     phrases: list[tuple[str, ...]] = []
     prefixes: list[str] = []
     f = {"authors": [], "categories": [], "orgs": [], "after": None, "before": None}
+    excluded: list[str] = []
     free: list[str] = []
 
     for m in _TOKEN.finditer(raw):
@@ -219,8 +238,14 @@ def parse(text: str, *, strict: bool = False) -> Query:
             words.extend(words_of(m.group(0)))  # an unknown `word:` is text
             free.append(m.group(0))
             continue
-        free.append(m.group(0))
         phrase = m.group("phrase")
+        token = m.group("bare")
+        if m.group("neg") or (token and len(token) > 1 and token[0] == "-" and token[1] != "-"):
+            gone = exclusion(phrase if phrase is not None else token[1:])
+            if gone:
+                excluded.append(gone)
+            continue
+        free.append(m.group(0))
         if phrase is not None:
             pieces = words_of(phrase)[:MAX_PHRASE_WORDS]
             if len(pieces) > 1:
@@ -228,7 +253,6 @@ def parse(text: str, *, strict: bool = False) -> Query:
             else:
                 words.extend(pieces)
             continue
-        token = m.group("bare")
         pieces = words_of(token)
         if token.endswith("*") and pieces and len(pieces[-1]) >= MIN_PREFIX and token.rstrip("*")[-1:].isalnum():
             words.extend(pieces[:-1])
@@ -246,6 +270,57 @@ def parse(text: str, *, strict: bool = False) -> Query:
         prefixes = prefixes[: max(0, MAX_TERMS - len(phrases))]
         words = words[: max(0, MAX_TERMS - len(phrases) - len(prefixes))]
     filters = Filters(_unique(tuple(f["authors"])), _unique(tuple(f["categories"])), _unique(tuple(f["orgs"])),
-                      f["after"], f["before"])  # fmt: skip
+                      f["after"], f["before"], _unique(tuple(excluded)))  # fmt: skip
     return Query(text=text or "", words=tuple(words), phrases=tuple(phrases), prefixes=tuple(prefixes),
                  filters=filters, ignored=tuple(ignored), free_text=" ".join(free))  # fmt: skip
+
+
+# -- what identifies one paper ----------------------------------------------------------------------
+_ARXIV_LINK = re.compile(r"(?:https?://)?(?:export\.|www\.)?arxiv\.org/(?:abs|pdf|html)/([^\s?#]+)", re.IGNORECASE)
+_HF_LINK = re.compile(r"(?:https?://)?(?:www\.)?huggingface\.co/papers/([^\s?#/]+)", re.IGNORECASE)
+_DOI = re.compile(r"(?:https?://(?:dx\.)?doi\.org/|doi:\s*)?(10\.\d{4,9}/[^\s\"<>]+)", re.IGNORECASE)
+_ARXIV_DOI = re.compile(r"10\.48550/arxiv\.(.+)", re.IGNORECASE)
+_ID_TOKEN = re.compile(r"(?:arxiv:)?([a-z][a-z\-]*(?:\.[a-z]{2})?/\d{7}|\d{4}\.\d{4,5})(?:v\d+)?", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class PaperRef:
+    """Something in a query that names one paper: ``kind`` "id" (a paper id) or "doi" (lower case)."""
+
+    kind: str
+    value: str
+
+
+def _arxiv(text: str) -> str | None:
+    text = text.rstrip("/.,;")
+    if text.lower().endswith(".pdf"):
+        text = text[:-4]
+    return arxiv_id(text) or (arxiv_id(text[:-1]) if text[-1:] == "/" else None)
+
+
+def paper_refs(text: str, limit: int = 5) -> list[PaperRef]:
+    """The paper ids and DOIs in ``text``, in order (at most ``limit``): arXiv ids and links, DOIs and
+    doi.org links, Hugging Face paper links (their id is the arXiv id)."""
+    refs: list[PaperRef] = []
+    for token in (text or "")[:MAX_QUERY].split():
+        token = token.strip("<>()[]'\",;")
+        found: PaperRef | None = None
+        if m := _ARXIV_LINK.search(token):
+            pid = _arxiv(m.group(1))
+            found = PaperRef("id", pid) if pid else None
+        elif m := _HF_LINK.search(token):
+            pid = _arxiv(m.group(1)) or m.group(1)
+            found = PaperRef("id", pid)
+        elif m := _DOI.fullmatch(token):
+            doi = m.group(1).rstrip(".,;")
+            arx = _ARXIV_DOI.fullmatch(doi)
+            pid = _arxiv(arx.group(1)) if arx else None
+            found = PaperRef("id", pid) if pid else PaperRef("doi", doi.casefold())
+        elif m := _ID_TOKEN.fullmatch(token):
+            pid = _arxiv(m.group(0).split(":", 1)[-1])
+            found = PaperRef("id", pid) if pid else None
+        if found is not None and found not in refs:
+            refs.append(found)
+            if len(refs) >= limit:
+                break
+    return refs

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,6 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from paperwire.context import Paperwire
+from paperwire.digest.address import BadAddress, normalize_address
 from paperwire.services.errors import AccountError
 from paperwire.services.recommend import forget_user
 from paperwire.settings import Settings
@@ -35,7 +35,6 @@ VERIFY_MAX_AGE = 3 * 24 * 3600  # seconds an emailed verification link works
 RESET_MAX_AGE = 3600  # seconds a password-reset link works
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024  # the upper bound keeps argon2 from being a denial-of-service lever
 TOKEN_PREFIX = "pw_"
-_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
 _hasher = PasswordHasher()  # argon2id, the library's RFC 9106 low-memory defaults
 _DUMMY_HASH = _hasher.hash("a password nobody has")
 
@@ -57,10 +56,22 @@ def _check_password(user: User | None, password: str) -> bool:
 
 
 def normalize_email(email: str) -> str:
-    email = (email or "").strip().lower()
-    if len(email) > 320 or not _EMAIL.fullmatch(email):
-        raise AccountError("enter a valid email address", "email")
-    return email
+    """One mailbox, normalised (``digest.address``); else an AccountError that says what is wrong."""
+    try:
+        return normalize_address(email)
+    except BadAddress as err:
+        raise AccountError(str(err), "email") from None
+
+
+def throttle_key(store: Store, email: str) -> str:
+    """What the per-(client, account) log-in throttle counts under for ``email``: the address and a
+    fingerprint of the account's current password, so a password reset starts the count afresh."""
+    try:
+        email = normalize_email(email)
+    except AccountError:
+        return (email or "")[:320]
+    user = db.user_by_email(store, email)
+    return email + ":" + digest(user.password_hash or "")[:12] if user is not None else email
 
 
 def check_new_password(password: str, email: str = "") -> None:
@@ -129,8 +140,22 @@ def _serializer(settings: Settings, salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(settings.secret_key.get_secret_value(), salt=salt)
 
 
-def verification_token(settings: Settings, user: User) -> str:
-    return _serializer(settings, "verify-email").dumps({"u": user.pk, "e": user.email})
+def verification_token(settings: Settings, user: User, next_path: str | None = None) -> str:
+    data = {"u": user.pk, "e": user.email}
+    if next_path:
+        data["n"] = next_path[:500]
+    return _serializer(settings, "verify-email").dumps(data)
+
+
+def verification_next(settings: Settings, token: str) -> str | None:
+    """The page the signing-up person was on, as carried by a verification link (unchecked: the caller
+    keeps it to same-site paths)."""
+    try:
+        data = _load(settings, "verify-email", token, VERIFY_MAX_AGE)
+    except AccountError:
+        return None
+    value = data.get("n")
+    return value if isinstance(value, str) else None
 
 
 def reset_token(settings: Settings, user: User) -> str:
@@ -149,15 +174,18 @@ def _load(settings: Settings, salt: str, token: str, max_age: int) -> dict:
     return data
 
 
-def verify_email(store: Store, settings: Settings, token: str) -> User:
+def verify_email(store: Store, settings: Settings, token: str) -> tuple[User, bool]:
+    """The user the link confirms, and whether this was the first confirmation (then the caller may
+    sign them in: the link reached their inbox once; later uses of it only say it is confirmed)."""
     data = _load(settings, "verify-email", token, VERIFY_MAX_AGE)
     user = db.get_user(store, data.get("u")) if isinstance(data.get("u"), int) else None
-    if user is None or user.email != data.get("e"):
+    if user is None or user.email != data.get("e") or user.is_disabled:
         raise AccountError("this link is not valid")
-    if not user.verified:
+    first = not user.verified
+    if first:
         db.update_user(store, user.pk, email_verified_at=utcnow())
         log.info("user %s verified their email", user.pk)
-    return db.get_user(store, user.pk)
+    return db.get_user(store, user.pk), first
 
 
 def reset_password(store: Store, settings: Settings, token: str, new_password: str) -> User:
@@ -167,31 +195,86 @@ def reset_password(store: Store, settings: Settings, token: str, new_password: s
         raise AccountError("this link is not valid (was it used already?)")
     check_new_password(new_password, user.email)
     db.set_password(store, user.pk, hash_password(new_password))  # ends every session
+    revoked = db.delete_tokens(store, user.pk)  # whoever took the account over loses its API tokens too
     if not user.verified:  # the link reached the inbox: the address works
         db.update_user(store, user.pk, email_verified_at=utcnow())
-    log.info("user %s reset their password", user.pk)
+    log.info("user %s reset their password (%d API tokens revoked)", user.pk, revoked)
     return db.get_user(store, user.pk)
 
 
-def change_password(store: Store, user: User, current: str, new_password: str) -> None:
-    """Change the password; every session of the user ends (the caller starts a fresh one)."""
+def change_password(store: Store, user: User, current: str, new_password: str, *, revoke_tokens: bool = False) -> int:
+    """Change the password; every session of the user ends (the caller starts a fresh one), and with
+    ``revoke_tokens`` every API token too. Returns the number of tokens revoked."""
     if not _check_password(user, current or ""):
         raise AccountError("the current password is not right", "current_password")
     check_new_password(new_password, user.email)
     db.set_password(store, user.pk, hash_password(new_password))
-    log.info("user %s changed their password", user.pk)
+    revoked = db.delete_tokens(store, user.pk) if revoke_tokens else 0
+    log.info("user %s changed their password (%d API tokens revoked)", user.pk, revoked)
+    return revoked
 
 
-def send_verification(store: Store, settings: Settings, user: User) -> None:
+def set_password(store: Store, email: str, new_password: str) -> User:
+    """The operator's ``paperwire user set-password``: a new password, every session and API token ended."""
+    user = db.user_by_email(store, normalize_email(email))
+    if user is None:
+        raise AccountError(f"no user with email {email!r}", "email")
+    check_new_password(new_password, user.email)
+    db.set_password(store, user.pk, hash_password(new_password))
+    db.delete_tokens(store, user.pk)
+    log.info("the operator set a new password for user %s", user.pk)
+    return db.get_user(store, user.pk)
+
+
+def mark_verified(store: Store, email: str) -> User:
+    """The operator's ``paperwire user verify``: the address counts as confirmed."""
+    user = db.user_by_email(store, normalize_email(email))
+    if user is None:
+        raise AccountError(f"no user with email {email!r}", "email")
+    if not user.verified:
+        db.update_user(store, user.pk, email_verified_at=utcnow())
+        log.info("the operator confirmed the email of user %s", user.pk)
+    return db.get_user(store, user.pk)
+
+
+def _base(settings: Settings, base_url: str | None) -> str:
+    return (base_url or settings.base_url).rstrip("/")
+
+
+def send_verification(store: Store, settings: Settings, user: User, next_path: str | None = None,
+                      base_url: str | None = None) -> None:  # fmt: skip
     from paperwire.services.mail import send_email
 
-    link = f"{settings.base_url.rstrip('/')}/account/verify?token={verification_token(settings, user)}"
+    link = f"{_base(settings, base_url)}/account/verify?token={verification_token(settings, user, next_path)}"
     send_email(settings, user.email, "Confirm your email for paperwire",
                f"Welcome to paperwire.\n\nConfirm your email address by opening this link:\n\n{link}\n\n"
                "If you did not sign up, ignore this message.\n")  # fmt: skip
 
 
-def send_reset(store: Store, settings: Settings, email: str) -> bool:
+def register(pw: Paperwire, email: str, password: str, display_name: str | None = None, *,
+             next_path: str | None = None, base_url: str | None = None) -> None:  # fmt: skip
+    """Sign-up on an instance that sends email, answering the same whether or not the address has an
+    account: a new account gets its confirmation link, an existing one a note that someone tried to
+    sign up with it (both sent after the request answered). Raises AccountError only for input that
+    is wrong whoever owns the address (a bad address or password)."""
+    from paperwire.services.mail import send_email, send_soon
+
+    email = normalize_email(email)
+    check_new_password(password, email)
+    user = db.create_user(pw.store, email, hash_password(password), display_name=_display_name(display_name))
+    settings = pw.settings
+    if user is not None:
+        log.info("user %s signed up", user.pk)
+        send_soon(pw, lambda: send_verification(pw.store, settings, user, next_path, base_url))
+        return
+    base = _base(settings, base_url)
+    send_soon(pw, lambda: send_email(settings, email, "Your paperwire account",
+              "Someone (perhaps you) tried to create a paperwire account with this address, which already has one."
+              f"\n\nLog in here:\n\n{base}/account/login\n\nForgot the password? Choose a new one here:\n\n"
+              f"{base}/account/forgot\n\nIf it was not you, ignore this message: nothing has changed.\n"))  # fmt: skip
+
+
+def send_reset(store: Store, settings: Settings, email: str, base_url: str | None = None) -> bool:
     """Email a reset link when the account exists (the caller answers the same either way)."""
     from paperwire.services.mail import send_email
 
@@ -201,7 +284,7 @@ def send_reset(store: Store, settings: Settings, email: str) -> bool:
         return False
     if user is None or user.is_disabled:
         return False
-    link = f"{settings.base_url.rstrip('/')}/account/reset?token={reset_token(settings, user)}"
+    link = f"{_base(settings, base_url)}/account/reset?token={reset_token(settings, user)}"
     send_email(settings, user.email, "Reset your paperwire password",
                f"Someone asked to reset the password of your paperwire account.\n\nChoose a new password here "
                f"(the link works once, for one hour):\n\n{link}\n\nIf it was not you, ignore this message.\n")  # fmt: skip
@@ -261,6 +344,12 @@ def token_user(store: Store, secret: str | None) -> User | None:
 
 def revoke_token(store: Store, user: User, token_pk: int) -> bool:
     return db.delete_token(store, user.pk, token_pk)
+
+
+def revoke_all_tokens(store: Store, user: User) -> int:
+    revoked = db.delete_tokens(store, user.pk)
+    log.info("user %s revoked all %d API tokens", user.pk, revoked)
+    return revoked
 
 
 def now() -> datetime:

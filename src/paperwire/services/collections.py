@@ -20,6 +20,7 @@ from paperwire.store.accounts import Collection, User
 from paperwire.store.ids import pk_of, pks_of
 
 MAX_COLLECTIONS = 200
+READING_LIST = "Reading list"  # every reader's default collection: "Save" on a card adds to it in one click
 MAX_ITEMS_IMPORT = 5000
 MAX_IMPORT_BYTES = 2_000_000
 _ID_TOKEN = re.compile(r"[^\s,;]+")
@@ -59,9 +60,28 @@ def create(store: Store, user: User, name: str, description: str | None = None, 
     return db.create_collection(store, user.pk, _name(name), _description(description), bool(is_public))
 
 
+def find_reading_list(collections: list[Collection]) -> Collection | None:
+    """The reader's default collection among their ``collections``: the oldest named "Reading list"."""
+    found = [c for c in collections if c.name.casefold() == READING_LIST.casefold()]
+    return min(found, key=lambda c: c.pk) if found else None
+
+
+def reading_list(store: Store, user: User) -> Collection:
+    """The reader's "Reading list", made (private) on first use."""
+    return find_reading_list(db.user_collections(store, user.pk)) or create(store, user, READING_LIST)
+
+
 def visible(store: Store, viewer: User | None, pk: int) -> Collection | None:
     """The collection if ``viewer`` may see it (public, or their own)."""
     found = db.get_collection(store, pk)
+    if found is None or (not found.is_public and (viewer is None or viewer.pk != found.user_pk)):
+        return None
+    return found
+
+
+def shared(store: Store, viewer: User | None, slug: str) -> Collection | None:
+    """The collection of a public link (its slug) if ``viewer`` may see it (public, or their own)."""
+    found = db.collection_by_slug(store, slug)
     if found is None or (not found.is_public and (viewer is None or viewer.pk != found.user_pk)):
         return None
     return found
@@ -116,8 +136,27 @@ def export_json(store: Store, coll: Collection) -> dict:
     }  # fmt: skip
 
 
+MAX_BIB_ENTRIES = MAX_ITEMS_IMPORT + 1000  # "@" signs in a BibTeX text (entries, @string, @comment, stray ones)
+MAX_BIB_FIELDS = 50_000  # "=" signs: fields of all entries together
+MAX_BIB_BRACES = 200_000  # "{" signs: every entry and every braced value opens one
+
+
+def _check_bibtex_shape(text: str) -> None:
+    """Refuse, before parsing, a BibTeX text whose shape would make the parser slow: its time grows with
+    the number of blocks and fields (``'@a{' * 660000``, 2 MB, took 14 s). With these caps a 2 MB text
+    parses in well under a second."""
+    if text.count("@") > MAX_BIB_ENTRIES:
+        raise AccountError(f"too many BibTeX entries (at most {MAX_ITEMS_IMPORT:,} are imported)", "file")
+    if text.count("=") > MAX_BIB_FIELDS:
+        raise AccountError(f"too many BibTeX fields (at most {MAX_BIB_FIELDS:,})", "file")
+    if text.count("{") > MAX_BIB_BRACES:
+        raise AccountError(f"too many braces for a BibTeX file (at most {MAX_BIB_BRACES:,})", "file")
+
+
 def _refs_from_bibtex(text: str) -> list[str]:
     import bibtexparser
+
+    _check_bibtex_shape(text)
 
     refs = []
     for entry in bibtexparser.parse_string(text).entries:

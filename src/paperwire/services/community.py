@@ -16,6 +16,7 @@ from markdown_it import MarkdownIt
 
 from paperwire.context import Paperwire
 from paperwire.keys import name_key
+from paperwire.services.counts import Counts, counts
 from paperwire.services.errors import AccountError
 from paperwire.services.search import search
 from paperwire.store import Paper, Store
@@ -79,13 +80,17 @@ class CardState:
     user: User | None = None
     csrf: str = ""
     counts: dict[int, int] = field(default_factory=dict)  # paper pk -> user votes
+    comment_counts: dict[int, int] = field(default_factory=dict)  # paper pk -> visible local comments
     mine: set[int] = field(default_factory=set)
     ratings: dict[int, int] = field(default_factory=dict)
     collections: list[Collection] = field(default_factory=list)
     holding: dict[int, set[int]] = field(default_factory=dict)
 
     def total(self, paper: Paper) -> int:
-        return paper.upvotes + self.counts.get(paper.pk, 0)
+        return Counts(self.counts, self.comment_counts).upvotes(paper)
+
+    def num_comments(self, paper: Paper) -> int:
+        return Counts(self.counts, self.comment_counts).num_comments(paper)
 
     def voted(self, paper: Paper) -> bool:
         return paper.pk in self.mine
@@ -96,11 +101,18 @@ class CardState:
     def in_collection(self, paper: Paper, coll: Collection) -> bool:
         return coll.pk in self.holding.get(paper.pk, ())
 
+    def in_reading_list(self, paper: Paper) -> bool:
+        from paperwire.services.collections import find_reading_list
+
+        found = find_reading_list(self.collections)
+        return found is not None and self.in_collection(paper, found)
+
 
 def card_state(store: Store, user: User | None, papers: list[Paper], csrf: str = "") -> CardState:
     """Everything the cards of one page need, in at most four queries (never one per card)."""
     pks = [p.pk for p in papers if p.pk is not None]
-    state = CardState(user=user, csrf=csrf, counts=db.vote_counts(store, pks))
+    local = counts(store, papers)
+    state = CardState(user=user, csrf=csrf, counts=local.votes, comment_counts=local.comments)
     if user is not None:
         state.mine = db.voted(store, user.pk, pks)
         state.ratings = db.ratings_for(store, user.pk, pks)

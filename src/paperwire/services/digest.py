@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
+from paperwire.digest.address import BadAddress, normalize_address
 from paperwire.digest.render import Outgoing, confirm_message, digest_message, render_digest, valid_email
-from paperwire.digest.smtp import PermanentFailure, SmtpConfigError, SmtpSender, TemporaryFailure, parse_smtp_url
+from paperwire.digest.smtp import PermanentFailure, SmtpConfigError, TemporaryFailure, open_sender, parse_smtp_url
 from paperwire.digest.tokens import BadToken, read_confirm_token, read_manage_token
 from paperwire.rank.digest import DAILY, SECTION_KEYS, WEEKLY, Selection, next_send_date, parse_list
 from paperwire.services.digest_build import DigestBuilder
@@ -35,7 +36,7 @@ from paperwire.store.store import utcnow
 
 __all__ = ["BadToken", "DigestError", "Dispatcher", "Preferences", "Preview", "SendPolicy", "SendReport",
            "SubscribeResult", "Subscriber", "account_subscription", "add_subscriber", "confirm", "list_subscribers",
-           "parse_preferences", "preview", "preview_message", "remove_subscriber", "run_due", "subscribe",
+           "check_address", "parse_preferences", "preview", "preview_message", "remove_subscriber", "run_due", "subscribe",
            "subscribe_account", "subscriber_for_token", "switch_to_weekly", "timezones", "unsubscribe",
            "unsubscribe_account", "update_preferences", "SmtpConfigError", "TemporaryFailure",
            "PermanentFailure"]  # fmt: skip
@@ -89,8 +90,16 @@ def parse_preferences(data: dict) -> Preferences:
 
 
 def _send_one(settings, message) -> None:
-    with SmtpSender(parse_smtp_url(settings.smtp_url)) as smtp:
+    with open_sender(settings) as smtp:
         smtp.send(message)
+
+
+def check_address(email: str) -> str:
+    """The normalised address, or a DigestError that says what is wrong with it."""
+    try:
+        return normalize_address(email)
+    except BadAddress as err:
+        raise DigestError(str(err)) from None
 
 
 # -- subscribing -------------------------------------------------------------------------------------------
@@ -102,31 +111,43 @@ class SubscribeResult:
 
 
 def subscribe(store: Store, settings, email: str, prefs: Preferences | dict | None = None) -> SubscribeResult:
-    """Start a double opt-in: record the address as unconfirmed (with its preferences) and email a
-    confirmation link. An active address keeps its subscription and gets no email (the page says the
-    same either way, so the form does not reveal who is subscribed). Raises DigestError, or
-    SmtpConfigError / TemporaryFailure / PermanentFailure when the email cannot be sent."""
-    address = valid_email(email)
-    if address is None:
-        raise DigestError("please enter a valid email address")
+    """Start a double opt-in: record a new address as unconfirmed and email a confirmation link that
+    carries the preferences asked for. An existing subscription is never changed here (pending or
+    unsubscribed, it gets a new link; its preferences change only when that link is confirmed), and an
+    active one gets no email. The web page answers the same in every case (and runs this after
+    answering), so the form does not reveal who is subscribed. Raises DigestError, or SmtpConfigError /
+    TemporaryFailure / PermanentFailure when the email cannot be sent."""
+    address = check_address(email)
     prefs = prefs if isinstance(prefs, Preferences) else parse_preferences(prefs or {})
-    existing = db.get_subscriber(store, email=address)
-    if existing is not None and existing.status == ACTIVE:
-        return SubscribeResult(address, "already_active", existing)
     parse_smtp_url(settings.smtp_url)  # fail before recording anything when mail cannot go out
-    subscriber = db.add_subscriber(store, address, status=UNCONFIRMED, prefs=prefs)
-    _send_one(settings, confirm_message(settings, address))
+    subscriber, _created = db.add_pending(store, address, prefs)
+    if subscriber.status == ACTIVE:
+        return SubscribeResult(address, "already_active", subscriber)
+    _send_one(settings, confirm_message(settings, address, prefs.as_dict()))
     return SubscribeResult(address, "confirmation_sent", subscriber)
 
 
 def confirm(store: Store, settings, token: str) -> Subscriber:
-    """Activate the address a confirmation link was made for (also after an unsubscribe). Raises BadToken."""
-    email = read_confirm_token(settings, token)
-    subscriber = db.get_subscriber(store, email=email)
+    """Activate the address a confirmation link was made for, with the preferences asked for with it.
+    A link made before the address last unsubscribed does nothing (it would undo the unsubscribe).
+    Raises BadToken."""
+    request = read_confirm_token(settings, token)
+    subscriber = db.get_subscriber(store, email=request.email)
     if subscriber is None:
         raise BadToken("this subscription no longer exists; subscribe again")
-    if subscriber.status != ACTIVE:
-        db.set_status(store, subscriber.pk, ACTIVE)
+    if subscriber.status == ACTIVE:
+        return subscriber
+    if subscriber.unsubscribed_at is not None and subscriber.unsubscribed_at >= request.issued:
+        raise BadToken("this address unsubscribed after this link was sent, so the link no longer works; "
+                       "subscribe again to get a new one")  # fmt: skip
+    if request.prefs is not None:
+        try:
+            prefs = parse_preferences(request.prefs)
+        except DigestError:
+            prefs = None
+        if prefs is not None:
+            db.update_prefs(store, subscriber.pk, **prefs.as_dict())
+    db.set_status(store, subscriber.pk, ACTIVE)
     return db.get_subscriber(store, pk=subscriber.pk)
 
 

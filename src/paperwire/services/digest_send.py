@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 
 from paperwire.context import Dispatcher, Paperwire
 from paperwire.digest.render import digest_message
-from paperwire.digest.smtp import PermanentFailure, RateLimiter, SmtpSender, TemporaryFailure, parse_smtp_url
+from paperwire.digest.smtp import PermanentFailure, RateLimiter, TemporaryFailure, open_sender
 from paperwire.rank.digest import backoff_seconds, due_date, is_send_day
 from paperwire.services.digest_build import DigestBuilder
 from paperwire.store import Store
@@ -61,7 +61,7 @@ class Sender:
         settings = pw.settings
         self.policy = policy or SendPolicy.from_settings(settings)
         self.builder = builder or DigestBuilder(pw)
-        self.smtp = SmtpSender(parse_smtp_url(settings.smtp_url), limiter or RateLimiter(self.policy.rate))
+        self.smtp = open_sender(settings, limiter or RateLimiter(self.policy.rate))
 
     def process(self, pk: int) -> str:
         """Try delivery ``pk`` once: 'sent', 'skipped', 'failed', 'retry' or 'busy' (not ready, or held)."""

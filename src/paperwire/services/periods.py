@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Literal
 
 Kind = Literal["day", "week", "month"]
@@ -92,3 +93,32 @@ class Period:
 
     def contains(self, day: date) -> bool:
         return self.start <= day < self.end
+
+
+# -- arXiv's announcement holidays ----------------------------------------------------------------------------
+# arXiv (run from Cornell, US Eastern time) makes no announcement on these US holidays, as its published
+# holiday schedules have said in recent years (https://info.arxiv.org/help/availability.html); when one
+# falls on a weekend, the observed weekday. Dates come from the `holidays` library (python-holidays), so
+# moving holidays (Memorial Day, Labor Day, Thanksgiving) need no table.
+ARXIV_HOLIDAYS = frozenset({"New Year's Day", "Memorial Day", "Juneteenth National Independence Day",
+                            "Independence Day", "Labor Day", "Thanksgiving Day", "Christmas Day"})  # fmt: skip
+
+
+@lru_cache(maxsize=64)
+def _arxiv_holidays(year: int) -> dict[date, str]:
+    import holidays
+
+    found = {}
+    for day, names in holidays.US(years=year, observed=True).items():
+        for name in names.split("; "):
+            base = name.removesuffix(" (observed)")
+            if base in ARXIV_HOLIDAYS:
+                found[day] = base
+    return found
+
+
+def arxiv_holiday(day: date) -> str | None:
+    """The name of the holiday on which arXiv announces nothing, if ``day`` is one (else ``None``)."""
+    if not 1900 <= day.year <= 2200:
+        return None
+    return _arxiv_holidays(day.year).get(day)

@@ -19,13 +19,15 @@ from limits.strategies import MovingWindowRateLimiter
 
 RULES = {
     "login": "10/minute",  # attempts per IP
-    "login_failed": "5/15minutes",  # wrong passwords per account
+    "login_failed": "5/15minutes",  # wrong passwords per (client, account): nobody else can lock a user out
+    "login_failed_client": "20/15minutes",  # wrong passwords per client, whatever the account
     "signup": "5/hour",  # per IP
-    "email": "5/hour",  # verification / reset emails per IP and per address
+    "email": "5/hour",  # verification / reset / digest confirmation emails per IP and per address
     "vote": "120/minute",  # votes and ratings per user
     "comment": "10/minute",  # per user
     "write": "120/minute",  # other writes (collections, follows) per user
     "api": "600/minute",  # per API token
+    "import": "20/hour",  # BibTeX / id-list imports per user (collections, interests)
 }
 
 

@@ -35,7 +35,7 @@ class AlreadySubmitted(Exception):
 
 
 def submitter_name(user: User) -> str:
-    """How the submitter is shown: the display name, else the email's local part."""
+    """How the submitter is shown: the display name, else an anonymous handle (never the email)."""
     return user.name[:200]
 
 

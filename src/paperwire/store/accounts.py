@@ -4,11 +4,12 @@ here (those live in ``services.accounts``), only queries that are exact under co
 items use the primary key and ``ON CONFLICT DO NOTHING``, so counts are ``COUNT(*)`` of real rows."""
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import String, and_, cast, delete, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from paperwire.store import schema as t
@@ -26,6 +27,17 @@ from paperwire.store.schema_accounts import (
 from paperwire.store.store import Store, utcnow
 
 CHUNK = 500
+HANDLE_PREFIX = "reader-"
+
+
+def new_slug() -> str:
+    """A collection's public id: random, so never reused (and never all digits, which name a pk)."""
+    return "c" + secrets.token_urlsafe(12)
+
+
+def anonymous_handle(pk: int) -> str:
+    """The public name of a user who chose none."""
+    return f"{HANDLE_PREFIX}{pk}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +53,9 @@ class User:
 
     @property
     def name(self) -> str:
-        return self.display_name or self.email.split("@")[0]
+        """The name shown to others: the chosen display name, else an anonymous handle (never any part
+        of the email address)."""
+        return self.display_name or anonymous_handle(self.pk)
 
     @property
     def verified(self) -> bool:
@@ -56,6 +70,7 @@ class Collection:
     description: str | None
     is_public: bool
     created_at: datetime
+    slug: str | None = None  # the public link's id (``/collections/<slug>``), never reused
     size: int = 0
 
 
@@ -256,7 +271,7 @@ def _collection_query():
 def create_collection(store: Store, user_pk: int, name: str, description: str | None, is_public: bool) -> Collection:
     with store.transaction() as conn:
         pk = conn.execute(insert(collections).values(user_pk=user_pk, name=name, description=description,
-                                                     is_public=is_public, created_at=utcnow())
+                                                     is_public=is_public, created_at=utcnow(), slug=new_slug())
                           .returning(collections.c.pk)).scalar_one()  # fmt: skip
         return Collection(**conn.execute(_collection_query().where(collections.c.pk == pk)).one()._mapping)
 
@@ -264,6 +279,12 @@ def create_collection(store: Store, user_pk: int, name: str, description: str | 
 def get_collection(store: Store, pk: int) -> Collection | None:
     with store.connect() as conn:
         row = conn.execute(_collection_query().where(collections.c.pk == pk)).first()
+    return Collection(**row._mapping) if row else None
+
+
+def collection_by_slug(store: Store, slug: str) -> Collection | None:
+    with store.connect() as conn:
+        row = conn.execute(_collection_query().where(collections.c.slug == slug)).first()
     return Collection(**row._mapping) if row else None
 
 
@@ -385,6 +406,12 @@ def delete_token(store: Store, user_pk: int, token_pk: int) -> bool:
                                                      api_tokens.c.user_pk == user_pk)).rowcount > 0  # fmt: skip
 
 
+def delete_tokens(store: Store, user_pk: int) -> int:
+    """Revoke every API token of the user; returns how many there were."""
+    with store.transaction() as conn:
+        return conn.execute(delete(api_tokens).where(api_tokens.c.user_pk == user_pk)).rowcount
+
+
 def user_by_token(store: Store, token_hash: str) -> User | None:
     with store.transaction() as conn:
         row = conn.execute(select(users, api_tokens.c.pk.label("token_pk"))
@@ -398,7 +425,7 @@ def user_by_token(store: Store, token_hash: str) -> User | None:
 
 # -- comments ---------------------------------------------------------------------------------------------
 def _comment_query():
-    name = func.coalesce(users.c.display_name, users.c.email)
+    name = func.coalesce(users.c.display_name, literal(HANDLE_PREFIX) + cast(users.c.pk, String))
     return select(comments, name.label("author")).join(users, users.c.pk == comments.c.user_pk)
 
 

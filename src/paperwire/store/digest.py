@@ -179,6 +179,19 @@ def link_user(store: Store, pk: int, user_pk: int | None) -> None:
         conn.execute(update(S).where(S.c.pk == pk).values(user_pk=user_pk))
 
 
+def add_pending(store: Store, email: str, prefs: Preferences) -> tuple[Subscriber, bool]:
+    """The subscriber of ``email``, inserted as unconfirmed with ``prefs`` when the address is new (True),
+    else as it is, untouched (False): nobody changes an existing subscription by asking again."""
+    email = email.strip().lower()
+    stmt = _insert_ignore(store, S, ["email"]).values(email=email, status=UNCONFIRMED, created_at=utcnow(),
+                                                      **_pref_values(prefs.as_dict()))  # fmt: skip
+    with store.transaction() as conn:
+        _write_first(store, conn)
+        created = conn.execute(stmt).rowcount == 1
+        row = conn.execute(select(S).where(S.c.email == email)).first()
+    return Subscriber.from_row(row), created
+
+
 def set_status(store: Store, pk: int, status: str) -> None:
     now = utcnow()
     values: dict = {"status": status}

@@ -250,11 +250,17 @@ class DataVersion:
         if not database or database == ":memory:" or database.startswith("file:"):
             self._off = True
             return None
+        conn = self._sqlite
+        if conn is None:
+            with self._lock:
+                if self._sqlite is None:
+                    uri = "file:" + quote(str(Path(database).resolve())) + "?mode=ro"
+                    self._sqlite = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=5)
+                conn = self._sqlite
+        if sqlite3.threadsafety == 3:  # SQLite serialises calls on one connection itself: no lock to queue on
+            return conn.execute("PRAGMA data_version").fetchone()[0]
         with self._lock:
-            if self._sqlite is None:
-                uri = "file:" + quote(str(Path(database).resolve())) + "?mode=ro"
-                self._sqlite = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=5)
-            return self._sqlite.execute("PRAGMA data_version").fetchone()[0]
+            return conn.execute("PRAGMA data_version").fetchone()[0]
 
     def close(self) -> None:
         with self._lock:

@@ -75,6 +75,8 @@ collections = Table(
     Column("description", Text),
     Column("is_public", Boolean, nullable=False, server_default="0"),
     Column("created_at", DateTime, nullable=False),
+    Column("slug", String(24)),  # the public link's random id (migration 0008): never reused, unlike pk
+    Index("ix_collections_slug", "slug", unique=True),
 )
 
 collection_items = Table(

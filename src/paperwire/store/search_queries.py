@@ -48,13 +48,53 @@ def category_spellings(category: str) -> list[str]:
 
 
 def author_named(key: str) -> ColumnElement[bool]:
-    """An author whose key is ``key``, or ends or starts with it as a word (a surname or first name alone)."""
+    """An author whose key is ``key``, or ends or starts with it as a word (a surname or first name
+    alone); a name of several words also matches with initials and middle names: ``christopher
+    manning`` finds ``christopher d manning``, ``c d manning`` finds ``christopher david manning``."""
     a = t.authors.c
+    words = key.split()
+    if len(words) > 1:  # keys are \w words without "%" or "_" (keys.text_key): no escaping needed
+        given = " ".join(w + "%" if len(w) == 1 else w for w in words[:-1])
+        return or_(a.key == key, a.key.like(f"{given}% {words[-1]}"))
     return or_(a.key == key, a.key.endswith(" " + key, autoescape=True), a.key.startswith(key + " ", autoescape=True))
 
 
-def filter_clauses(filters: Filters) -> list[ColumnElement]:
-    """WHERE clauses on ``papers`` for ``filters`` (SQLAlchemy Core; both databases)."""
+def _containing(conn: Connection, phrases: Sequence[str], pks: Sequence[int] | None = None):
+    """pks of the papers (of ``pks`` when given) containing any of ``phrases``."""
+    units = [Unit("phrase" if " " in x else "word", x) for x in phrases]
+    if _dialect(conn) == "sqlite":
+        sql = "SELECT rowid FROM papers_fts WHERE papers_fts MATCH :m" + (" AND rowid IN :pks" if pks is not None else "")
+        stmt = text(sql).bindparams(m=" OR ".join(u.fts5() for u in units))
+        if pks is not None:
+            stmt = stmt.bindparams(bindparam("pks", list(pks), expanding=True))
+        return conn.execute(stmt).scalars()
+    stmt = select(p.pk).where(literal_column("papers.search_vector").op("@@")(_pg_units_tsquery(units, "or", prefix="x")))
+    if pks is not None:
+        stmt = stmt.where(p.pk.in_(list(pks)))
+    return conn.execute(stmt).scalars()
+
+
+def containing(store: Store, pks: Sequence[int], phrases: Sequence[str]) -> set[int]:
+    """Those of ``pks`` whose title or abstract contains any of ``phrases`` (words, or phrases as words
+    joined by spaces), as keyword search reads them (stemmed)."""
+    if not pks or not phrases:
+        return set()
+    with store.connect() as conn:
+        return set(_containing(conn, phrases, pks))
+
+
+def _excluded(dialect: str, phrases: Sequence[str]) -> ColumnElement[bool]:
+    """Papers containing none of ``phrases`` (words or phrases, quoted terms as in keyword search)."""
+    units = [Unit("phrase" if " " in x else "word", x) for x in phrases]
+    if dialect == "sqlite":
+        match = " OR ".join(u.fts5() for u in units)
+        inner = text("SELECT rowid FROM papers_fts WHERE papers_fts MATCH :excluded").bindparams(excluded=match)
+        return p.pk.not_in(inner.columns(literal_column("rowid")))
+    return ~literal_column("papers.search_vector").op("@@")(_pg_units_tsquery(units, "or", prefix="x"))
+
+
+def filter_clauses(filters: Filters, dialect: str) -> list[ColumnElement]:
+    """WHERE clauses on ``papers`` for ``filters`` (SQLAlchemy Core; ``dialect``: sqlite or postgresql)."""
     clauses: list[ColumnElement] = []
     pa, a, pc, o = t.paper_authors.c, t.authors.c, t.paper_categories.c, t.organizations.c
     for key in filters.authors:  # EXISTS over the paper's own author rows (a join scanned all 4.8M at 1M papers)
@@ -69,6 +109,8 @@ def filter_clauses(filters: Filters) -> list[ColumnElement]:
         clauses.append(p.published >= filters.after)
     if filters.before:
         clauses.append(p.published < filters.before)
+    if filters.exclude:
+        clauses.append(_excluded(dialect, filters.exclude))
     return clauses
 
 
@@ -267,7 +309,7 @@ def keyword_ranked(store: Store, query: Query, *, limit: int, filters: Filters |
             units = _affordable_units(conn, units, postings)
             if not units:
                 return []
-        where = filter_clauses(filters)
+        where = filter_clauses(filters, _dialect(conn))
         matched, how = _plan(conn, units, limit)
         if _dialect(conn) == "sqlite":
             return _sqlite_ranked(conn, units, matched, how, where, limit)
@@ -418,7 +460,7 @@ def _like_prefix(prefix: str) -> str:
 def _matching(dialect: str, query: Query, filters: Filters, cap: int):
     """pks of the papers matching any term of ``query`` and ``filters`` (at most ``cap``); None when
     the query has no text."""
-    where = filter_clauses(filters)
+    where = filter_clauses(filters, dialect)
     if dialect == "sqlite":
         match = fts5_query(query)
         if not match:
@@ -466,13 +508,13 @@ def keyword_matches(store: Store, query: Query, *, filters: Filters | None = Non
 def filtered_newest(store: Store, filters: Filters, *, limit: int, offset: int = 0) -> list[int]:
     """pks of the papers matching ``filters`` (no text), newest first."""
     with store.connect() as conn:
-        stmt = select(p.pk).where(*filter_clauses(filters)).order_by(p.published.desc(), p.pk.desc())
+        stmt = select(p.pk).where(*filter_clauses(filters, _dialect(conn))).order_by(p.published.desc(), p.pk.desc())
         return list(conn.execute(stmt.limit(limit).offset(offset)).scalars())
 
 
 def filtered_count(store: Store, filters: Filters, cap: int = 100_000) -> int:
     with store.connect() as conn:
-        inner = select(p.pk).where(*filter_clauses(filters)).limit(cap).subquery()
+        inner = select(p.pk).where(*filter_clauses(filters, _dialect(conn))).limit(cap).subquery()
         return int(conn.execute(select(func.count()).select_from(inner)).scalar_one())
 
 
@@ -504,6 +546,9 @@ def filtered_pks(store: Store, filters: Filters) -> np.ndarray:
             found = pks if found is None else np.intersect1d(found, pks, assume_unique=True)
             if not len(found):
                 break
+        if filters.exclude and len(found):  # the papers containing an excluded term, taken out
+            gone = np.fromiter(_containing(conn, filters.exclude), dtype=np.int64)
+            found = np.setdiff1d(found, gone)
         found.flags.writeable = False  # shared by the search service's cache (and prepared once per index)
         return found
 
@@ -562,3 +607,88 @@ def max_pk(store: Store) -> int:
     """The largest paper pk (0 when there are none): an upper bound of the number of papers, read from the index."""
     with store.connect() as conn:
         return _max_pk(conn)
+
+
+# -- recognising names and ids --------------------------------------------------------------------------
+def author_keys(store: Store, after_pk: int = 0, batch: int = 50_000):
+    """(pk, key) of every author, in pk order, in batches (for the name index)."""
+    a = t.authors.c
+    with store.connect() as conn:
+        while True:
+            rows = conn.execute(select(a.pk, a.key).where(a.pk > after_pk).order_by(a.pk).limit(batch)).all()
+            if not rows:
+                return
+            yield rows
+            after_pk = rows[-1][0]
+
+
+def authors_with_counts(store: Store, pks: Sequence[int]) -> list[tuple[int, str, str, int]]:
+    """(pk, key, name, papers) of the authors ``pks`` (those that exist)."""
+    if not pks:
+        return []
+    a, pa = t.authors.c, t.paper_authors.c
+    with store.connect() as conn:
+        rows = conn.execute(select(a.pk, a.key, a.name).where(a.pk.in_(list(pks)))).all()
+        counts = dict(conn.execute(select(pa.author_pk, func.count()).where(pa.author_pk.in_(list(pks)))
+                                   .group_by(pa.author_pk)).all())  # fmt: skip
+    return [(pk, key, name, int(counts.get(pk, 0))) for pk, key, name in rows]
+
+
+def papers_of_authors(store: Store, author_pks: Sequence[int], filters: Filters, *, limit: int) -> list[int]:
+    """pks of the papers by any of ``author_pks`` that match ``filters``, newest first."""
+    if not author_pks or limit <= 0:
+        return []
+    pa = t.paper_authors.c
+    with store.connect() as conn:
+        mine = select(pa.paper_pk).where(pa.author_pk.in_(list(author_pks)))
+        stmt = (select(p.pk).where(p.pk.in_(mine), *filter_clauses(filters, _dialect(conn)))
+                .order_by(p.published.desc(), p.pk.desc()).limit(limit))  # fmt: skip
+        return list(conn.execute(stmt).scalars())
+
+
+def pks_by_doi(store: Store, dois: Sequence[str]) -> list[int]:
+    """pks of the papers with one of ``dois`` (compared in lower case)."""
+    if not dois:
+        return []
+    with store.connect() as conn:
+        rows = conn.execute(select(p.pk).where(func.lower(p.doi).in_([d.casefold() for d in dois])).limit(len(dois) * 2))
+        return list(rows.scalars())
+
+
+def title_texts(store: Store, *, abstracts: int, batch: int = 20_000):
+    """Batches of titles of every paper, then the abstracts of the newest ``abstracts`` papers (for the
+    spelling dictionary)."""
+    with store.connect() as conn:
+        after = 0
+        while True:
+            rows = conn.execute(select(p.pk, p.title).where(p.pk > after).order_by(p.pk).limit(batch)).all()
+            if not rows:
+                break
+            yield [title for _, title in rows]
+            after = rows[-1][0]
+        if abstracts > 0:
+            yield list(conn.execute(select(p.summary).order_by(p.pk.desc()).limit(abstracts)).scalars())
+
+
+def corpus_token(store: Store) -> tuple[int, int]:
+    """(largest paper pk, largest author pk): changes when papers or authors are added."""
+    with store.connect() as conn:
+        return _max_pk(conn), int(conn.execute(select(func.max(t.authors.c.pk))).scalar() or 0)
+
+
+def sort_keys(store: Store, pks: Sequence[int]) -> dict[int, tuple]:
+    """pk -> (published, upvotes) of ``pks`` (upvotes: imported plus this instance's votes), for sorting results."""
+    if not pks:
+        return {}
+    with store.connect() as conn:
+        rows = conn.execute(select(p.pk, p.published, p.upvotes).where(p.pk.in_(list(pks)))).all()
+    return {pk: (published, upvotes or 0) for pk, published, upvotes in rows}
+
+
+def category_counts(store: Store, limit: int = 200) -> list[tuple[str, int]]:
+    """The categories papers are listed in, with their papers, most first (for the search page's control)."""
+    pc = t.paper_categories.c
+    with store.connect() as conn:
+        n = func.count().label("n")
+        rows = conn.execute(select(pc.category, n).group_by(pc.category).order_by(n.desc(), pc.category).limit(limit))
+        return [(c, int(k)) for c, k in rows]

@@ -11,75 +11,123 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperwire.api.deps import client, limiter, throttle
 from paperwire.api.errors import Refusal, TooMany
+from paperwire.api.inputs import Id
 from paperwire.services import accounts as svc
 from paperwire.services.accounts import AccountError
-from paperwire.services.mail import MailError
+from paperwire.services.mail import NO_MAIL_NOTE, MailError, mail_configured, send_soon
 from paperwire.store.accounts import User
-from paperwire.web.http import (Form, SignedIn, Viewer, clear_session, current_user, local, page, run, safe_form,
-                                session_token, set_session, settings_of, store_of)  # fmt: skip
+from paperwire.web.http import (Form, SignedIn, Viewer, came_from, clear_session, current_user, local, page, run,
+                                safe_form, session_token, set_session, settings_of, store_of)  # fmt: skip
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 
 
 # -- sign-up, log-in, log-out ---------------------------------------------------------------------------------
+LANDING = "/for-you/start?welcome=1"  # where a new account starts when it came from no page of its own
+
+
+def _mail_on(request: Request) -> bool:
+    return mail_configured(settings_of(request))
+
+
+def _no_mail_note(request: Request) -> str | None:
+    return None if _mail_on(request) else NO_MAIL_NOTE
+
+
 @router.get("/account/signup", response_class=HTMLResponse)
-def signup_form(request: Request):
+def signup_form(request: Request, next: str | None = None):
     if current_user(request):
-        return RedirectResponse("/account", status_code=303)
-    return page(request, "account_signup.html", {"form": {}})
+        return RedirectResponse(local(next, "/account"), status_code=303)
+    return page(request, "account_signup.html", {"form": {}, "next": local(next, ""),
+                                                 "no_mail": _no_mail_note(request)})  # fmt: skip
 
 
 @router.post("/account/signup", response_class=HTMLResponse)
 async def signup(request: Request, form: Form):
+    """Without email, the account is usable at once (confirmed, signed in, back to ``next``). With email,
+    the answer is the same whether or not the address has an account ("check your inbox"): a new
+    account's confirmation link signs it in; the owner of an existing one gets a note instead."""
     rl = limiter(request.app)
     wait = rl.blocked("signup", client(request))  # accounts made (or emails tried) per IP; typos are free
     if wait:
         raise TooMany(wait)
-    store, settings = store_of(request), settings_of(request)
+    store = store_of(request)
+    next_path = local(form.get("next"), "")
+    context = {"form": safe_form(form), "next": next_path, "no_mail": _no_mail_note(request)}
     try:
         if form.get("password") != form.get("password2", form.get("password")):
             raise AccountError("the two passwords differ", "password2")
-        user = await run(svc.sign_up, store, form.get("email", ""), form.get("password", ""), form.get("display_name"))
+        if _mail_on(request):
+            svc.normalize_email(form.get("email", ""))  # input errors first: they count for nothing
+            svc.check_new_password(form.get("password", ""), svc.normalize_email(form.get("email", "")))
+            rl.check("signup", client(request))
+            await run(lambda: svc.register(request.app.state.pw, form.get("email", ""), form.get("password", ""),
+                                           form.get("display_name"), next_path=next_path or None))  # fmt: skip
+            return RedirectResponse("/account/signup/sent", status_code=303)
+        user = await run(lambda: svc.sign_up(store, form.get("email", ""), form.get("password", ""),
+                                             form.get("display_name"), verified=True))  # fmt: skip
         rl.check("signup", client(request))
     except AccountError as err:
         if "exists" in err.message:
             rl.check("signup", client(request))
-        return page(request, "account_signup.html", {"form": safe_form(form), "error": err.message,
-                                                     "field": err.field}, status=400)  # fmt: skip
-    sent = await run(_send_verification, store, settings, user)
-    response = RedirectResponse("/account?welcome=1" + ("" if sent else "&mail=failed"), status_code=303)
+        return page(request, "account_signup.html", {**context, "error": err.message, "field": err.field}, status=400)
+    response = RedirectResponse(next_path or LANDING, status_code=303)
     set_session(request, response, svc.start_session(store, user))
     return response
 
 
-def _send_verification(store, settings, user) -> bool:
+@router.get("/account/signup/sent", response_class=HTMLResponse)
+def signup_sent(request: Request):
+    return page(request, "account_message.html", {"title": "Check your inbox", "message":
+                "We sent an email to the address you gave. Open its link to confirm the address and start using "
+                "your account (if the address already has an account, the email says how to log in)."})  # fmt: skip
+
+
+def _send_verification(store, settings, user, next_path=None) -> bool:
     try:
-        svc.send_verification(store, settings, user)
+        svc.send_verification(store, settings, user, next_path)
         return True
     except MailError:
         return False
 
 
 @router.get("/account/login", response_class=HTMLResponse)
-def login_form(request: Request, next: str | None = None):
+def login_form(request: Request, next: str | None = None, reason: str | None = None):
     if current_user(request):
         return RedirectResponse(local(next, "/"), status_code=303)
-    return page(request, "account_login.html", {"form": {}, "next": local(next, "")})
+    back_to = local(next, "") or (came_from(request) if reason else "") or ""  # a card's link: the page it was on
+    return page(request, "account_login.html", {"form": {}, "next": back_to, "reason": REASONS.get(reason or "")})
+
+
+REASONS = {  # the one line a signed-out person sees when an action sent them to log in
+    "vote": "Log in to vote for papers.",
+    "rate": "Log in to rate papers for your recommendations.",
+    "save": "Log in to save papers to your collections.",
+    "follow": "Log in to follow authors, organisations and categories.",
+    "comment": "Log in to comment.",
+    "submit": "Log in to submit a paper.",
+    "account": "Log in to see this page.",
+}
 
 
 @router.post("/account/login", response_class=HTMLResponse)
 async def login(request: Request, form: Form):
+    """Throttled per client (every attempt, and wrong passwords) and per (client, account) for wrong
+    passwords, never per account alone: nobody elsewhere can lock a user out. The per-account count
+    is keyed by the current password too, so a password reset clears it."""
     rl = limiter(request.app)
-    email = (form.get("email") or "").strip().lower()[:320]
-    wait = rl.check("login", client(request)) or rl.blocked("login_failed", email)
+    store = store_of(request)
+    who = client(request)
+    key = await run(svc.throttle_key, store, (form.get("email") or "")[:400])
+    wait = rl.check("login", who) or rl.blocked("login_failed_client", who) or rl.blocked("login_failed", who, key)
     if wait:
         raise TooMany(wait)
-    store = store_of(request)
-    user = await run(svc.authenticate, store, email, form.get("password", ""))
+    user = await run(svc.authenticate, store, form.get("email", ""), form.get("password", ""))
     if user is None:
-        rl.check("login_failed", email)
-        log.info("failed log-in from %s", client(request))
+        rl.check("login_failed", who, key)
+        rl.check("login_failed_client", who)
+        log.info("failed log-in from %s", who)
         return page(request, "account_login.html", {"form": safe_form(form), "next": local(form.get("next"), ""),
                                                     "error": "wrong email or password"}, status=400)  # fmt: skip
     svc.end_session(store, session_token(request))
@@ -99,10 +147,18 @@ async def logout(request: Request, form: Form):
 # -- email verification and password reset --------------------------------------------------------------------
 @router.get("/account/verify", response_class=HTMLResponse)
 def verify(request: Request, token: str = ""):
+    store, settings = store_of(request), settings_of(request)
+    token = token[:1000]
     try:
-        svc.verify_email(store_of(request), settings_of(request), token[:1000])
+        user, first = svc.verify_email(store, settings, token)
     except AccountError as err:
         return page(request, "account_message.html", {"title": "Email not confirmed", "message": err.message}, 400)
+    me = current_user(request)
+    if first and (me is None or me.pk == user.pk):  # the link reached the inbox: that is the sign-in
+        response = RedirectResponse(local(svc.verification_next(settings, token), LANDING), status_code=303)
+        if me is None:
+            set_session(request, response, svc.start_session(store, user))
+        return response
     return page(request, "account_message.html", {"title": "Email confirmed",
                                                    "message": "Thank you: your email address is confirmed."})  # fmt: skip
 
@@ -110,27 +166,37 @@ def verify(request: Request, token: str = ""):
 @router.post("/account/verify/resend")
 async def resend_verification(request: Request, got: SignedIn):
     user, _form = got
+    if not _mail_on(request):
+        return RedirectResponse("/account?mail=off", status_code=303)
     throttle(request, "email", "user", str(user.pk))
-    sent = await run(_send_verification, store_of(request), settings_of(request), user)
-    return RedirectResponse("/account?" + ("sent=1" if sent else "mail=failed"), status_code=303)
+    store, settings = store_of(request), settings_of(request)
+    send_soon(request.app.state.pw, lambda: svc.send_verification(store, settings, user))
+    return RedirectResponse("/account?sent=1", status_code=303)
 
 
 @router.get("/account/forgot", response_class=HTMLResponse)
 def forgot_form(request: Request):
-    return page(request, "account_forgot.html", {})
+    return page(request, "account_forgot.html", {"no_mail": _no_mail_note(request)})
 
 
 @router.post("/account/forgot", response_class=HTMLResponse)
 async def forgot(request: Request, form: Form):
-    email = (form.get("email") or "").strip().lower()[:320]
+    """The same answer, at once, whether or not the address has an account: the look-up and the email
+    happen after the request answered. Rate-limited per client and per address."""
+    if not _mail_on(request):
+        return page(request, "account_forgot.html", {"no_mail": NO_MAIL_NOTE,
+                    "error": "This instance cannot email a reset link: ask its operator to run "
+                    "`paperwire user set-password EMAIL`."}, 503)  # fmt: skip
+    try:
+        email = svc.normalize_email(form.get("email", ""))
+    except AccountError as err:
+        return page(request, "account_forgot.html", {"error": err.message}, 400)
     rl = limiter(request.app)
     wait = rl.check("email", "ip", client(request)) or rl.check("email", "to", email)
     if wait:
         raise TooMany(wait)
-    try:
-        await run(svc.send_reset, store_of(request), settings_of(request), email)
-    except MailError:
-        return page(request, "account_forgot.html", {"error": "the email could not be sent: try again later"}, 503)
+    store, settings = store_of(request), settings_of(request)
+    send_soon(request.app.state.pw, lambda: svc.send_reset(store, settings, email))
     return page(request, "account_message.html", {"title": "Check your email", "message":
                 "If an account uses this address, an email with a link to choose a new password is on its way."})
 
@@ -164,6 +230,8 @@ def settings_page(request: Request, user: User, status: int = 200, **extra) -> R
         "tokens": svc.db.user_tokens(store, user.pk),
         "welcome": request.query_params.get("welcome"),
         "mail_failed": request.query_params.get("mail") == "failed",
+        "no_mail": _no_mail_note(request),
+        "tokens_revoked": request.query_params.get("tokens") == "revoked",
         "sent": request.query_params.get("sent"),
         **_digest_context(request, user),
         **extra,
@@ -197,18 +265,22 @@ async def profile(request: Request, got: SignedIn):
 async def password(request: Request, got: SignedIn):
     user, form = got
     store = store_of(request)
-    wait = limiter(request.app).blocked("login_failed", user.email)
+    rl, who = limiter(request.app), client(request)
+    key = await run(svc.throttle_key, store, user.email)
+    wait = rl.blocked("login_failed", who, key)
     if wait:
         raise TooMany(wait)
     try:
         if form.get("new_password") != form.get("new_password2", form.get("new_password")):
             raise AccountError("the two new passwords differ", "new_password2")
-        await run(svc.change_password, store, user, form.get("current_password", ""), form.get("new_password", ""))
+        revoked = await run(lambda: svc.change_password(store, user, form.get("current_password", ""),
+                                                        form.get("new_password", ""),
+                                                        revoke_tokens=form.get("revoke_tokens") == "1"))  # fmt: skip
     except AccountError as err:
         if err.field == "current_password":
-            limiter(request.app).check("login_failed", user.email)
+            rl.check("login_failed", who, key)
         return settings_page(request, user, 400, password_error=err.message)
-    response = RedirectResponse("/account?password=changed", status_code=303)
+    response = RedirectResponse("/account?password=changed" + ("&tokens=revoked" if revoked else ""), status_code=303)
     set_session(request, response, svc.start_session(store, user))  # every other session has ended
     return response
 
@@ -224,11 +296,18 @@ async def create_token(request: Request, got: SignedIn):
 
 
 @router.post("/account/tokens/{token_pk}/revoke")
-async def revoke_token(request: Request, token_pk: int, got: SignedIn):
+async def revoke_token(request: Request, token_pk: Id, got: SignedIn):
     user, _form = got
     if not svc.revoke_token(store_of(request), user, token_pk):
         raise Refusal(404, "no such token")
     return RedirectResponse("/account", status_code=303)
+
+
+@router.post("/account/tokens/revoke-all")
+async def revoke_all_tokens(request: Request, got: SignedIn):
+    user, _form = got
+    svc.revoke_all_tokens(store_of(request), user)
+    return RedirectResponse("/account?tokens=revoked#tokens-title", status_code=303)
 
 
 @router.post("/account/delete", response_class=HTMLResponse)

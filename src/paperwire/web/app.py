@@ -13,11 +13,16 @@ Routers, in the order they are included (the first match wins):
 - ``web.recommend`` — the "For you" pages;
 - ``web.digest`` — the email digest's pages;
 - ``web.status`` — ``/status`` and ``/api/status``: the daily loop's state;
+- ``web.docs`` — ``/docs``: Swagger UI over ``/openapi.json``, served locally;
 - ``web.pages`` — the HTML pages (feed, trending, search, paper, author, ...): last, for its catch-alls.
 
 Errors: a route or dependency raises ``api.errors.Refusal``; the one handler, ``web.http.answer_refusal``,
 answers a page (``api.errors.wants_html``) or the JSON body ``{"detail": ..., "error": ...}`` with the
-4xx status, never a traceback. The templates get their filters and globals from ``web.templating``.
+4xx status, never a traceback; FastAPI's own validation errors, 404s and 405s (``Allow`` naming every
+method of the address) take the same way (``api.contract``), which also lists every status in the
+OpenAPI document. In front of every route, ``web.guard.Guard`` caps bodies (413), keeps multipart to
+the file routes (415), refuses unusable text (``api.inputs``) and adds the security headers. The
+templates get their filters and globals from ``web.templating``.
 """
 from __future__ import annotations
 
@@ -72,19 +77,40 @@ def redact_access_log() -> None:
         access.addFilter(RedactSecrets())
 
 
+def schedule_lock(settings: Settings):
+    """An exclusive lock of this machine's workers serving ``settings``' database (a file lock, released
+    when its process ends), or None when another worker holds it: the holder runs the schedules."""
+    import fcntl
+    import hashlib
+    import tempfile
+
+    tag = hashlib.blake2b(settings.resolved_database_url.encode(), digest_size=8).hexdigest()
+    handle = open(Path(tempfile.gettempdir()) / f"paperwire-schedules-{tag}.lock", "a+")  # noqa: SIM115
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None
+    return handle
+
+
 def create_app(settings: Settings | None = None, *, store: Store | None = None, pw: Paperwire | None = None,
-               scheduler: bool = False) -> FastAPI:  # fmt: skip
+               scheduler: bool = False, one_scheduler: bool = False) -> FastAPI:  # fmt: skip
     """Build the app around one :class:`~paperwire.context.Paperwire` context (``pw``, or one opened
     from ``settings`` on ``store`` or the settings' database, migrated at start-up: the start-up gate
     of the architecture). With ``scheduler`` the harvest schedule and the daily digest schedule run
-    in-process (APScheduler; several servers harvest and send once between them)."""
+    in-process (APScheduler; several servers harvest and send once between them); with
+    ``one_scheduler`` (the workers of `paperwire serve`) only in the worker holding :func:`schedule_lock`."""
+    from paperwire.api.contract import install_contract
     from paperwire.api.errors import Refusal
     from paperwire.api.hf import router as hf_api
     from paperwire.api.me import router as me_api
     from paperwire.api.search import router as search_api
     from paperwire.web.accounts import router as accounts
     from paperwire.web.digest import router as digest
+    from paperwire.web.docs import router as api_docs
     from paperwire.web.feeds import router as feeds
+    from paperwire.web.guard import Guard
     from paperwire.web.http import answer_refusal
     from paperwire.web.library import router as library
     from paperwire.web.pages import router as pages
@@ -99,15 +125,18 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         stops = []
-        if scheduler:
+        lock = schedule_lock(settings) if scheduler and one_scheduler else None
+        if lock is not None:
+            stops.append(lock.close)
+        if scheduler and settings.redis_url and pw.dispatcher is None:  # embedding fans out to `paperwire worker`s
+            from paperwire.jobs.queue import open_queue
+
+            pw.dispatcher = open_queue(settings)
+            stops.append(pw.dispatcher.close)
+        if scheduler and (lock is not None or not one_scheduler):
             from paperwire.jobs.harvest import start_harvest_schedule
             from paperwire.jobs.scheduler import start_scheduler
 
-            if settings.redis_url and pw.dispatcher is None:  # embedding fans out to `paperwire worker`s
-                from paperwire.jobs.queue import open_queue
-
-                pw.dispatcher = open_queue(settings)
-                stops.append(pw.dispatcher.close)
             _app.state.digest_scheduler = start_scheduler(pw)
             _app.state.harvest_scheduler = start_harvest_schedule(pw)  # None when no sources are set
             stops += [_app.state.digest_scheduler, _app.state.harvest_scheduler]
@@ -118,18 +147,26 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
                 if stop is not None:
                     stop()
 
-    app = FastAPI(title="paperwire", version=__version__, docs_url="/docs", openapi_url="/openapi.json",
+    app = FastAPI(title="paperwire", version=__version__, docs_url=None, redoc_url=None,
+                  openapi_url="/openapi.json",
                   lifespan=lifespan)  # fmt: skip
     app.state.pw = pw
     app.state.settings = settings
     app.state.store = store
     redact_access_log()
+    if not settings.base_url_configured:
+        logging.getLogger("paperwire").warning(
+            "PAPERWIRE_BASE_URL is not set: pages, feeds and the API link to the address each request came in on, "
+            "but emails (confirmation, password reset, digest) have no request and link to %s; set "
+            "PAPERWIRE_BASE_URL to the site's public URL", settings.base_url)  # fmt: skip
     if settings.trusted_proxies:  # X-Forwarded-For/-Proto from these peers only (PAPERWIRE_TRUSTED_PROXIES)
         from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.add_middleware(Guard)  # body caps, multipart only where a file is taken, text checks, security headers
     app.add_exception_handler(Refusal, answer_refusal)
+    install_contract(app)  # the one error body for FastAPI's own errors; every status in the OpenAPI document
     install_templates()
 
     @app.get("/healthz", include_in_schema=False)
@@ -145,6 +182,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     app.include_router(recommend)
     app.include_router(digest)
     app.include_router(status_pages)
+    app.include_router(api_docs)  # /docs: Swagger UI from static/vendor (web.docs)
     app.include_router(pages)  # last: its catch-all routes must not shadow the API
     from paperwire.web.head import HeadAsGet
 
@@ -152,6 +190,46 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     return app
 
 
+def worker_count(setting: int) -> int:
+    """Worker processes for ``PAPERWIRE_WEB_WORKERS`` / ``--workers``: 0 means one per CPU core."""
+    import os
+
+    if setting and setting > 0:
+        return setting
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+ARENAS = 2  # glibc malloc arenas per process (default 8 per core: memory grows with the request threads)
+
+
+def tune_server_process() -> None:
+    """Bound what grows with concurrency in a serving process (and the workers it starts): numeric
+    libraries use one thread each (requests already run in parallel threads and processes; BLAS or
+    OpenMP threads on top only fight for the cores), and glibc keeps at most :data:`ARENAS` malloc
+    arenas instead of one per thread that ever allocated."""
+    import ctypes
+    import os
+
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
+    os.environ.setdefault("MALLOC_ARENA_MAX", str(ARENAS))  # read by processes started from here
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)  # libraries this process already loaded
+    except Exception:  # noqa: BLE001 - an optimisation only
+        pass
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(-8, ARENAS)  # M_ARENA_MAX, for this process
+    except (OSError, AttributeError):
+        pass
+
+
 def app_from_env() -> FastAPI:
-    """Factory for `uvicorn --factory` (several worker processes)."""
-    return create_app(load_settings(), scheduler=True)
+    """Factory for `uvicorn --factory` (each of several worker processes builds its own app; one of
+    them, the holder of the schedule lock, runs the harvest and digest schedules)."""
+    tune_server_process()
+    return create_app(load_settings(), scheduler=True, one_scheduler=True)

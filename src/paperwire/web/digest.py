@@ -7,12 +7,12 @@ the signed token in the path is the authority. Forms are plain ``application/x-w
 """
 from __future__ import annotations
 
-from datetime import date
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from paperwire.api.inputs import parse_day
 from paperwire.services import digest as svc
 from paperwire.web.pages import templates
 
@@ -63,29 +63,54 @@ def _settings(request: Request):
     return request.app.state.settings
 
 
+def _no_mail(request: Request) -> str | None:
+    from paperwire.services.mail import NO_MAIL_NOTE, mail_configured
+
+    return None if mail_configured(_settings(request)) else NO_MAIL_NOTE
+
+
 @router.get("/digest", response_class=HTMLResponse)
 def subscribe_page(request: Request):
-    return _page(request, "digest_subscribe.html", prefs=svc.Preferences(), form={})
+    """The subscribe form; for a signed-in reader pre-filled with their email and, when their account is
+    subscribed, their current preferences."""
+    from paperwire.web.http import current_user
+
+    user = current_user(request)
+    current = svc.account_subscription(_store(request), user) if user else None
+    current = current if current is not None and current.status == svc.ACTIVE else None
+    return _page(request, "digest_subscribe.html", prefs=current.prefs if current else svc.Preferences(),
+                 form={"email": user.email} if user else {}, subscriber=current,
+                 no_mail=_no_mail(request))  # fmt: skip
 
 
 @router.post("/digest", response_class=HTMLResponse)
 async def subscribe(request: Request):
+    """The same answer, at once, for a new, pending, active or unsubscribed address: the address and
+    preferences are checked here, the rest (recording it, the confirmation email) happens after the
+    answer. Limited per client and per address, so the form cannot be used to mail-bomb anyone."""
+    from paperwire.api.deps import client, limiter
+    from paperwire.api.errors import TooMany
+    from paperwire.services.mail import send_soon
+
     form = await _form(request)
     email = (form.get("email") or [""])[-1]
+    if _no_mail(request):
+        return _message(request, "Email is not set up here", "This paperwire cannot send email yet "
+                        "(PAPERWIRE_SMTP_URL is not set), so it cannot confirm subscriptions.", 503)  # fmt: skip
     try:
+        address = svc.check_address(email)
         prefs = svc.parse_preferences(_prefs_from_form(form))
-        svc.subscribe(_store(request), _settings(request), email, prefs)
     except svc.DigestError as err:
         return _page(request, "digest_subscribe.html", 400, error=str(err), prefs=svc.Preferences(),
                      form={k: v[-1] for k, v in form.items()})  # fmt: skip
-    except svc.SmtpConfigError:
-        return _message(request, "Email is not set up here", "This paperwire cannot send email yet "
-                        "(PAPERWIRE_SMTP_URL is not set), so it cannot confirm subscriptions.", 503)  # fmt: skip
-    except (svc.TemporaryFailure, svc.PermanentFailure):
-        return _message(request, "We could not send the confirmation email",
-                        "The mail server did not accept it. Please try again in a few minutes.", 503)  # fmt: skip
+    rl = limiter(request.app)
+    wait = rl.check("email", "ip", client(request)) or rl.check("email", "to", address)
+    if wait:
+        raise TooMany(wait)
+    store, settings = _store(request), _settings(request)
+    send_soon(request.app.state.pw, lambda: svc.subscribe(store, settings, address, prefs))
     return _message(request, "Check your inbox",
-                    f"If {email.strip()} is not subscribed yet, a confirmation link is on its way to it. "
+                    f"If {address} is not subscribed yet, a confirmation link is on its way to it. "
                     "The digest starts once you open it and press Confirm.")  # fmt: skip
 
 
@@ -170,9 +195,9 @@ def preview_page(request: Request, token: str | None = None):
     text = request.query_params.get("date")
     if text:
         try:
-            day = date.fromisoformat(text)
-        except ValueError:
-            return _message(request, "Bad date", "date must look like 2026-06-30", 400)
+            day = parse_day(text)  # api.inputs: a date the digest can compute with
+        except ValueError as err:
+            return _message(request, "Bad date", str(err), 400)
     preview = svc.preview(request.app.state.pw, subscriber=subscriber, digest_date=day)
     return _page(request, "digest_preview.html", preview=preview, token=token, sample=subscriber is None)
 

@@ -6,7 +6,7 @@
     /feeds/author/{author_key}.atom|rss          newest 50 papers of the author
     /feeds/search.atom|rss?q=...                 best 50 keyword matches
 
-Entries link to ``{base_url}/papers/{id}``. Titles and abstracts are text: feedgen escapes them in
+Entries link to ``{site}/papers/{id}`` (``api.links.site_url``: the base URL, or the request's address). Titles and abstracts are text: feedgen escapes them in
 the XML; Atom marks them ``type="text"``, and since RSS readers take ``<description>`` as HTML it
 holds the HTML-escaped abstract, so markup in a title or abstract is shown, never run.
 """
@@ -25,6 +25,7 @@ from feedgen.feed import FeedGenerator
 from paperwire import __version__
 from paperwire.api.errors import ERRORS_400, ParamError, ParamErrorRoute, error_response
 from paperwire.api.hf_shapes import page_url
+from paperwire.api.links import site_url
 from paperwire.services import feed as feed_service
 from paperwire.services import search as search_service
 from paperwire.services.periods import Period, PeriodError
@@ -57,7 +58,7 @@ def _utc(value: datetime) -> datetime:
 
 def _render(request: Request, fmt: Format, *, title: str, subtitle: str, html_path: str, papers: list[Paper],
             empty_updated: datetime | None = None) -> Response:  # fmt: skip
-    base = request.app.state.settings.base_url.rstrip("/")
+    base = site_url(request)
     self_url = base + request.url.path + (f"?{request.url.query}" if request.url.query else "")
     fg = FeedGenerator()
     if fmt is Format.rss:

@@ -28,7 +28,7 @@ import hmac
 import logging
 import secrets
 from typing import Annotated
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -37,6 +37,8 @@ from starlette.concurrency import run_in_threadpool
 
 from paperwire.api.deps import store_of
 from paperwire.api.errors import NotSignedIn, Refusal, TooMany, wants_html
+from paperwire.api.inputs import MAX_TEXT, text_problem
+from paperwire.web.guard import takes_file
 from paperwire.services import accounts as svc
 from paperwire.services.collections import MAX_IMPORT_BYTES
 from paperwire.store.accounts import User
@@ -48,7 +50,8 @@ SESSION_COOKIE = "pw_session"
 CSRF_COOKIE = "pw_csrf"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
-ERROR_TITLES = {400: "Bad request", 403: "Forbidden", 404: "Not found"}
+ERROR_TITLES = {400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
+                413: "Too large", 415: "Unsupported form"}
 _NO_USER = object()
 
 
@@ -165,10 +168,42 @@ async def run(fn, *args):
     return await run_in_threadpool(fn, *args)
 
 
+_ACTION_REASONS = (("/vote", "vote"), ("/rate", "rate"), ("/collect", "save"), ("/collections", "save"),
+                   ("/follow", "follow"), ("/comments", "comment"), ("/submit", "submit"))  # fmt: skip
+
+
+def came_from(request: Request) -> str | None:
+    """The same-site page (path and query) the person was on: htmx's current URL, else the Referer,
+    when it names this host; None otherwise."""
+    for target in (request.headers.get("hx-current-url"), request.headers.get("referer")):
+        if not target:
+            continue
+        parts = urlsplit(target)
+        if parts.netloc and parts.netloc != request.headers.get("host", ""):
+            continue
+        path = local(parts.path + ("?" + parts.query if parts.query else ""), "")
+        if path and not path.startswith("/account/"):
+            return path
+    return None
+
+
+def login_url(request: Request) -> str:
+    """The log-in page for a signed-out person whose request needs an account: a one-line reason, and
+    ``next=`` the page to come back to (where the action was, or the page asked for)."""
+    path = request.url.path
+    reason = next((r for prefix, r in _ACTION_REASONS if path == prefix or path.startswith(prefix + "/")), None)
+    if request.method in ("GET", "HEAD"):
+        target = local(path + ("?" + request.url.query if request.url.query else ""), "/")
+    else:
+        target = came_from(request) or "/"
+    return "/account/login?" + urlencode({"next": target, "reason": reason or "account"})
+
+
 def _login_redirect(request: Request) -> Response:
-    target = request.headers.get("hx-current-url") or request.headers.get("referer") or str(request.url.path)
-    path = urlsplit(target).path or "/"
-    return RedirectResponse("/account/login?next=" + quote(local(path), safe="/"), status_code=303)
+    url = login_url(request)
+    if "hx-request" in request.headers:  # htmx follows this header with a full page load
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
 
 
 async def answer_refusal(request: Request, exc: Refusal) -> Response:
@@ -196,7 +231,7 @@ def signed_in(request: Request) -> User:
 async def posted_form(request: Request) -> dict[str, str]:
     """A dependency: the posted form's text fields (an uploaded file: its text) after the CSRF check."""
     try:
-        form = await request.form(max_files=1, max_fields=100)
+        form = await request.form(max_files=1, max_fields=100, max_part_size=MAX_IMPORT_BYTES + 1)
     except Exception:  # noqa: BLE001 - a malformed body is the client's fault
         raise Refusal(400, "the form could not be read") from None
     sent = form.get(CSRF_FIELD)
@@ -205,11 +240,12 @@ async def posted_form(request: Request) -> dict[str, str]:
         raise Refusal(403, "the form expired or came from another site: reload the page and try again")
     out = {}
     for key, value in form.multi_items():
-        if isinstance(value, str):
-            out.setdefault(key, value)
-        else:  # an uploaded file: its text
-            data = await value.read(MAX_IMPORT_BYTES + 1)
-            out.setdefault(key, data.decode("utf-8", "replace"))
+        if not isinstance(value, str):  # an uploaded file (web.guard lets one reach the file routes only): its text
+            value = (await value.read(MAX_IMPORT_BYTES + 1)).decode("utf-8", "replace")
+        problem = text_problem(value, MAX_IMPORT_BYTES + 1 if takes_file(request.url.path) else MAX_TEXT)
+        if problem:  # web.guard checked urlencoded forms already; this is for the parts of a multipart one
+            raise Refusal(400, f"field {key[:40]} {problem}")
+        out.setdefault(key, value)
     return out
 
 

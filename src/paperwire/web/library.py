@@ -5,6 +5,7 @@ submission. Every change is a CSRF-checked form of a logged-in user (``web.http.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote
@@ -12,8 +13,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from paperwire.api.deps import throttle
+from paperwire.api.deps import off_loop, throttle
 from paperwire.api.errors import Refusal, json_response
+from paperwire.api.inputs import Id, parse_id
 from paperwire.services import accounts as svc
 from paperwire.services import collections as coll_svc
 from paperwire.services import community
@@ -92,12 +94,15 @@ async def rate(request: Request, act: VoteAction):
 
 @router.post("/collect")
 async def collect(request: Request, act: WriteAction):
-    """Add a paper to one of the user's collections, or remove it (``action=remove``)."""
+    """Add a paper to one of the user's collections, or remove it (``action=remove``);
+    ``collection=reading-list`` is the reader's "Reading list", made on first use."""
     store = store_of(request)
-    try:
-        coll = coll_svc.owned(store, act.user, int(act.form.get("collection", "")))
-    except ValueError:
-        coll = None
+    ref = act.form.get("collection", "")
+    if ref == "reading-list":
+        coll = coll_svc.reading_list(store, act.user)
+    else:
+        pk = parse_id(ref)
+        coll = coll_svc.owned(store, act.user, pk) if pk is not None else None
     if coll is None:
         raise Refusal(404, "no such collection")
     if act.form.get("action") == "remove":
@@ -135,18 +140,27 @@ async def new_collection(request: Request, got: SignedIn):
     return RedirectResponse(f"/collections/{coll.pk}", status_code=303)
 
 
-def _collection_ref(ref: str) -> tuple[int | None, str]:
-    number, _, fmt = ref.partition(".")
-    if not number.isdigit() or len(number) > 12 or fmt not in ("", "bib", "json"):
+_SLUG = re.compile(r"c[A-Za-z0-9_-]{1,23}")
+
+
+def _find_collection(store, user, ref: str):
+    """``/collections/<pk>`` is the owner's link; anyone else's is the public ``/collections/<slug>``
+    (a pk can be reused after a deletion, a slug never). Returns (collection or None, format)."""
+    name, _, fmt = ref.partition(".")
+    if fmt not in ("", "bib", "json"):
         return None, ""
-    return int(number), fmt
+    pk = parse_id(name)
+    if pk is not None:
+        return coll_svc.owned(store, user, pk), fmt
+    if _SLUG.fullmatch(name):
+        return coll_svc.shared(store, user, name), fmt
+    return None, ""
 
 
 @router.get("/collections/{ref}")
 def show_collection(request: Request, ref: str):
-    pk, fmt = _collection_ref(ref)
     store, user = store_of(request), current_user(request)
-    coll = coll_svc.visible(store, user, pk) if pk is not None else None
+    coll, fmt = _find_collection(store, user, ref)
     if coll is None:
         raise Refusal(404, "no such collection")
     headers = {"Cache-Control": "no-store" if not coll.is_public else "max-age=60"}
@@ -164,7 +178,7 @@ def show_collection(request: Request, ref: str):
                                              "mine": user is not None and user.pk == coll.user_pk})  # fmt: skip
 
 
-async def owned_collection(request: Request, pk: int) -> tuple:
+async def owned_collection(request: Request, pk: Id) -> tuple:
     """A dependency: the logged-in user, the CSRF-checked form and their collection ``pk`` (else 404)."""
     user, form = await signed_in_form(request)
     coll = coll_svc.owned(store_of(request), user, pk)
@@ -177,7 +191,7 @@ OwnedCollection = Annotated[tuple, Depends(owned_collection)]
 
 
 @router.post("/collections/{pk}/edit")
-async def edit_collection(request: Request, pk: int, got: OwnedCollection):
+async def edit_collection(request: Request, pk: Id, got: OwnedCollection):
     _user, form, coll = got
     try:
         coll_svc.update(store_of(request), coll, form.get("name", ""), form.get("description"), form.get("public") == "1")
@@ -187,17 +201,18 @@ async def edit_collection(request: Request, pk: int, got: OwnedCollection):
 
 
 @router.post("/collections/{pk}/delete")
-async def delete_collection(request: Request, pk: int, got: OwnedCollection):
+async def delete_collection(request: Request, pk: Id, got: OwnedCollection):
     coll_svc.delete(store_of(request), got[2])
     return RedirectResponse("/collections", status_code=303)
 
 
 @router.post("/collections/{pk}/import", response_class=HTMLResponse)
-async def import_collection(request: Request, pk: int, got: OwnedCollection):
-    _user, form, coll = got
+async def import_collection(request: Request, pk: Id, got: OwnedCollection):
+    user, form, coll = got
+    throttle(request, "import", "user", str(user.pk))
     text = form.get("file") or form.get("ids") or ""
-    try:
-        request.state.pw_import = coll_svc.import_refs(store_of(request), coll, text)
+    try:  # parsing BibTeX is CPU work: off the event loop
+        request.state.pw_import = await off_loop(coll_svc.import_refs, store_of(request), coll, text)
     except AccountError as err:
         raise Refusal(400, err.message) from None
     return show_collection(request, str(coll.pk))
@@ -246,7 +261,7 @@ async def add_comment(request: Request, act: CommentAction):
 
 
 @router.post("/comments/{pk}/{action}")
-async def change_comment(request: Request, pk: int, action: str, got: SignedIn):
+async def change_comment(request: Request, pk: Id, action: str, got: SignedIn):
     user, form = got
     store = store_of(request)
     try:

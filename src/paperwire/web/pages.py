@@ -34,13 +34,14 @@ from paperwire import __version__
 from paperwire.api.errors import error_response, wants_html
 from paperwire.ingest import links
 from paperwire.ingest.normalize import name_key
+from paperwire.rank.query import QueryError, make_filters
 from paperwire.rank.trending import GRAVITY
 from paperwire.services import browse
 from paperwire.services import feed as feed_service
 from paperwire.services import papers as paper_service
 from paperwire.services import search as search_service
 from paperwire.services.feed import TRENDING_WINDOW, FeedPage
-from paperwire.services.periods import Period, PeriodError
+from paperwire.services.periods import Period, PeriodError, arxiv_holiday
 
 HERE = Path(__file__).parent
 router = APIRouter(include_in_schema=False)
@@ -54,8 +55,9 @@ MAX_SEARCH_PAGE = 50  # the keyword index ranks limit + offset rows: keep deep p
 SORTS = {"upvotes": "upvotes", "date": "publishedAt"}  # ?sort= value -> feed service sort
 SORT_LABELS = {"upvotes": "Most upvoted", "date": "Newest"}
 KIND_LABELS = {"day": "Day", "week": "Week", "month": "Month"}
+MAX_SLUG = 600  # characters of an author slug (keys have at most 300; a longer slug names no one)
 MIN_YEAR, MAX_YEAR = 1900, 2200  # dates outside cannot hold papers (ingest refuses them)
-PAGE_PARAMS = ("page", "sort", "q", "fragment", "list", "category", "listing")  # the query parameters pages read; others are ignored
+PAGE_PARAMS = ("page", "sort", "q", "fragment", "list", "category", "listing", "after", "before")  # the query parameters pages read; others are ignored
 CACHE_SIZE = 256  # pages per process (~70 KB each)
 CACHE_TTL = 60.0  # seconds
 
@@ -173,10 +175,13 @@ def static_url(path: str) -> str:
     return f"/static/{path}?v={digest}"
 
 
-def step_label(period: Period) -> str:
-    """Short name of a neighbouring period for the previous / next buttons."""
+def step_label(period: Period, current: Period | None = None) -> str:
+    """Short name of a neighbouring period for the previous / next buttons; a day names its year when it
+    is not this year's or not the year of the ``current`` period shown (so a jump across years says so)."""
     if period.kind == "day":
-        return short_date(period.start)
+        year = period.start.year
+        other_year = year != date.today().year or (current is not None and year != current.start.year)
+        return short_date(period.start) + (f" {year}" if other_year else "")
     if period.kind == "week":
         return f"Week {period.label[-2:].lstrip('0')}, {period.start.isocalendar()[0]}"
     return period.start.strftime("%B %Y")
@@ -312,7 +317,11 @@ def _empty_reason(period: Period, fp: FeedPage, latest: date | None) -> str:
         return f"The oldest papers loaded here are from {long_date(fp.newer)}."
     if day.weekday() >= 5:
         return "arXiv announces nothing on weekends: new papers appear Monday to Friday."
-    return "arXiv announces nothing on holidays, and no paper loaded here is dated this day."
+    holiday = arxiv_holiday(day)
+    if holiday:
+        return f"{holiday} is an arXiv holiday: arXiv announces nothing that day."
+    return ("arXiv announced papers that day, but none are loaded here: a gap in this instance's data "
+            "(its harvests are on the status page).")
 
 
 _CATEGORY = re.compile(r"[A-Za-z][A-Za-z\-]*(?:\.[A-Za-z][A-Za-z\-]*)?")
@@ -340,6 +349,16 @@ def _listing_kind(request: Request) -> str | None:
 
 
 def _feed_page(request: Request, period: Period, which: str | None = None) -> Response:
+    """The feed page of ``period``. Its data (the cards' papers, counts, links, freshness) is the same
+    for every reader: computed once per data version (``pw.memo``, keyed like the page cache), so a
+    signed-in reader's page costs its rendering and the reader's own marks (``card_state``) only."""
+    key = ("feed", request.url.path, period.kind, period.label, which,
+           tuple((k, request.query_params.get(k)) for k in PAGE_PARAMS if k != "fragment"))  # fmt: skip
+    context = request.app.state.pw.memo.get(key, lambda: _feed_context(request, period, which))
+    return _render(request, "feed.html", dict(context))  # a copy: the response adds the request to it
+
+
+def _feed_context(request: Request, period: Period, which: str | None = None) -> dict:
     store = request.app.state.store
     sort = _sort(request)
     page = _page(request)
@@ -387,7 +406,7 @@ def _feed_page(request: Request, period: Period, which: str | None = None) -> Re
         "show_dates": period.kind != "day",
         **_listing(request, page, fp.limit, fp.total, len(fp.papers), (page + 1) * fp.limit < fp.total, here),
     }
-    return _render(request, "feed.html", context)
+    return context
 
 
 def _sort_query(sort: str) -> str:
@@ -409,10 +428,11 @@ def freshness(request: Request) -> dict | None:
 @cached
 def home(request: Request):
     try:
-        which, latest = feed_service.home_list(request.app.state.store)
+        memo, store = request.app.state.pw.memo, request.app.state.store
+        which, latest = memo.get(("home_list",), lambda: feed_service.home_list(store))
         if "list" in request.query_params:
             which = _which(request)
-            latest = feed_service.latest_day(request.app.state.store, which)
+            latest = memo.get(("latest_day", which), lambda: feed_service.latest_day(store, which))
         if latest is None:
             return templates.TemplateResponse(request, "welcome.html", {})
         return _feed_page(request, Period.day(latest), which)
@@ -494,32 +514,66 @@ def trending(request: Request):
 
 
 # -- search ---------------------------------------------------------------------------------------------
+SEARCH_SORTS = {"relevance": "Relevance", "newest": "Newest", "upvotes": "Most upvoted"}
+SEARCH_CONTROLS = ("category", "after", "before", "sort")  # the search page's controls (query parameters)
+
+
+def _search_controls(request: Request) -> tuple[dict, object]:
+    """The search page's controls as given (for the form) and as filters; raises PageError when one is unusable."""
+    given = {name: (request.query_params.get(name) or "").strip()[:50] for name in SEARCH_CONTROLS}
+    if given["sort"] and given["sort"] not in SEARCH_SORTS:
+        raise PageError(400, f"sort must be one of {', '.join(SEARCH_SORTS)}, got {given['sort'][:20]!r}")
+    given["sort"] = given["sort"] or "relevance"
+    try:
+        filters = make_filters(categories=[given["category"]] if given["category"] else (),
+                               after=given["after"] or None, before=given["before"] or None)  # fmt: skip
+    except QueryError as err:
+        raise PageError(400, str(err)) from None
+    return given, filters
+
+
+def _search_url(request: Request, **changes) -> str:
+    params = {k: request.query_params.get(k) for k in ("q", *SEARCH_CONTROLS)}
+    params.update(changes)
+    return "/search?" + urlencode({k: v for k, v in params.items() if v and not (k == "sort" and v == "relevance")})
+
+
 @router.get("/search", response_class=HTMLResponse)
 def search(request: Request):
     query = (request.query_params.get("q") or "").strip()[: search_service.MAX_QUERY]
     try:
         page = _page(request, MAX_SEARCH_PAGE)
+        controls, filters = _search_controls(request)
     except PageError as err:
         return _error(request, err)
+    pw = request.app.state.pw
     result = None
     papers: list = []
     has_next = False
-    if query:
+    searched = bool(query) or bool(filters)
+    if searched:
         # one more than a page tells whether a next page exists
-        result = search_service.search(request.app.state.pw, query, limit=SEARCH_PER_PAGE + 1,
-                                       offset=page * SEARCH_PER_PAGE)  # fmt: skip
+        result = search_service.search(pw, query, limit=SEARCH_PER_PAGE + 1, offset=page * SEARCH_PER_PAGE,
+                                       filters=filters, sort=controls["sort"])  # fmt: skip
+        if result.mode == "id" and len(result.papers) == 1 and not page and request.query_params.get("fragment") is None:
+            return RedirectResponse(paper_url(result.papers[0]), status_code=303)  # an id or link: that paper
         papers = result.papers[:SEARCH_PER_PAGE]
         has_next = len(result.papers) > SEARCH_PER_PAGE and page + 1 < MAX_SEARCH_PAGE
     context = {
         "query": query,
         "result": result,
         "papers": papers,
-        "searched": bool(query),
+        "searched": searched,
+        "controls": controls,
+        "sorts": SEARCH_SORTS,
+        "categories": search_service.categories(pw),
+        "authors": [{"name": a.name, "url": author_url(a.key), "papers": a.papers} for a in (result.authors if result else [])],
+        "suggestion_url": _search_url(request, q=result.suggestion) if result and result.suggestion else None,
         "words": search_service.terms(query),
         # per paper id, snippets as [(text, is_match), ...] segments that the template escapes piece by piece
         "snippets": result.snippets if result is not None else {},
         "show_dates": True,
-        **_listing(request, page, SEARCH_PER_PAGE, None, len(papers), has_next),
+        **_listing(request, page, SEARCH_PER_PAGE, result.total if result else None, len(papers), has_next),
     }
     return _render(request, "search.html", context)
 
@@ -554,11 +608,11 @@ def paper_page(request: Request, paper_id: str):
 @router.get("/authors/{slug:path}", response_class=HTMLResponse)
 @cached
 def author_page(request: Request, slug: str):
-    key = name_key(slug.replace("-", " "))[:300]
+    key = name_key(slug.replace("-", " "))[:300] if len(slug) <= MAX_SLUG else ""
     try:
         page = _page(request)
         if not key:
-            raise PageError(404, "no author with an empty name")
+            raise PageError(404, "no author with an empty or over-long name")
         if author_slug(key) != slug:  # /authors/Ada%20Lovelace -> /authors/ada-lovelace
             query = f"?{request.url.query}" if request.url.query else ""
             return RedirectResponse(author_url(key) + query, status_code=308)

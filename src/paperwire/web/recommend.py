@@ -3,6 +3,7 @@
 (``/api/me/recommendations``, ``/api/me/interests``) is in ``api.me``."""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -11,8 +12,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from paperwire.api.deps import off_loop, store_of, throttle
 from paperwire.api.errors import Refusal
 from paperwire.api.me import category_param
+from paperwire.services import feed as feed_service
+from paperwire.services import cached
+from paperwire.services import feed as feed_service
 from paperwire.services import recommend as rec
 from paperwire.services.accounts import AccountError
+from paperwire.services.periods import Period
 from paperwire.web.http import SignedIn, Viewer, page
 
 router = APIRouter(include_in_schema=False)
@@ -31,32 +36,46 @@ async def for_you(request: Request, user: Viewer, days: int = 7, category: str =
     days = days if days in PERIODS else 7
     number = max(1, min(number, 50))
     store = store_of(request)
-    found = await off_loop(rec.recommend, request.app.state.pw, user, days=days, category=cat, limit=PAGE_SIZE,
+    found = await off_loop(cached.recommendations, request.app.state.pw, user, days=days, category=cat, limit=PAGE_SIZE,
                            offset=(number - 1) * PAGE_SIZE)  # fmt: skip
     if found.model == "none":
         return RedirectResponse("/for-you/start", status_code=303)
     more = len(found.items) == PAGE_SIZE
+    categories = _categories(store, found)
     query = f"days={days}" + (f"&category={cat}" if cat else "")
     return page(request, "for_you.html", {
         "found": found, "papers": found.papers, "reasons": {r.paper.id: r.reason for r in found.items},
         "days": days, "category": cat or "", "periods": PERIODS, "show_dates": True,
-        "interests": rec.interests(store, user),
+        "interests": rec.interests(store, user), "categories": categories,
+        "category_choices": [c for c, _n in categories] + ([cat] if cat and cat not in dict(categories) else []),
         "next_url": f"/for-you?{query}&page={number + 1}" if more else None,
         "rank_from": (number - 1) * PAGE_SIZE,
     })  # fmt: skip
 
 
+def _categories(store, found) -> list[tuple[str, int]]:
+    """The categories of this instance's papers in the period recommended from, with their counts: the
+    choices of the category picker."""
+    if found.since is None or found.until is None:
+        return []
+    return feed_service.categories(store, Period("day", found.since.date(), found.until.date() + timedelta(days=1)))
+
+
 @router.get("/for-you/start", response_class=HTMLResponse)
 def start(request: Request, user: Viewer):
-    return page(request, "for_you_start.html", {"interests": rec.interests(store_of(request), user)})
+    return page(request, "for_you_start.html", {"interests": rec.interests(store_of(request), user),
+                                                "welcome": request.query_params.get("welcome") == "1"})  # fmt: skip
 
 
 @router.post("/for-you/start", response_class=HTMLResponse)
 async def save_start(request: Request, got: SignedIn):
     user, form = got
     throttle(request, "write", "user", str(user.pk))
-    try:
-        report = rec.set_interests(store_of(request), user, form.get("interests", ""), form.get("liked", ""))
+    if form.get("liked", "").strip():
+        throttle(request, "import", "user", str(user.pk))
+    try:  # the liked papers may be BibTeX: parsing is CPU work, off the event loop
+        report = await off_loop(rec.set_interests, store_of(request), user, form.get("interests", ""),
+                                form.get("liked", ""))  # fmt: skip
     except AccountError as err:
         return page(request, "for_you_start.html", {"interests": form.get("interests", "")[:2000],
                     "error": err.message}, status=400)  # fmt: skip

@@ -16,6 +16,7 @@ from paperwire.services import browse, community
 from paperwire.store.accounts import User
 from paperwire.web import pages
 from paperwire.web.http import csrf_token, current_user, store_of
+from paperwire.web.latex_text import latex_text, snippet_text
 
 
 def viewer(request) -> User | None:
@@ -28,6 +29,23 @@ def card_state(request, papers) -> community.CardState | None:
     papers = list(papers or [])
     user = current_user(request)
     return community.card_state(store_of(request), user, papers, csrf_token(request) if user else "")
+
+
+def card_mains(request, papers, show_date, st) -> dict:
+    """The reader-independent part of each paper's card (``card_main`` in _macros.html) by paper pk,
+    rendered once per paper and data version and kept in the context's bounded fragment memo; the
+    reader's own marks (votes, ratings, saves) are rendered around it per request."""
+    if request is None:
+        return {}
+    memo = request.app.state.pw.fragments
+    token = memo.version()
+    macro = pages.templates.env.get_template("_macros.html").module.card_main
+    show = bool(show_date)
+    def key(p):  # the comment count is in the card's meta line: a new comment renders it again
+        return ("card", p.pk, show, st.num_comments(p) if st else p.num_comments)
+
+    return {p.pk: memo.get(key(p), lambda p=p: macro(p, show, None, st), token=token)
+            for p in papers or () if p.pk is not None}  # fmt: skip
 
 
 def paper_extras(request, paper) -> dict:
@@ -53,15 +71,18 @@ def following(request, kind: str, target: str) -> bool:
 def install_templates() -> None:
     """Register the filters and globals on ``web.pages.templates`` (idempotent)."""
     env = pages.templates.env
+    env.auto_reload = False  # packaged templates do not change while serving: no stat() per template use
     env.filters.update(
         paper_url=pages.paper_url, author_url=pages.author_url, author_feed_url=pages.author_feed_url,
         org_url=pages.org_url, category_url=pages.category_url, period_url=pages.period_url,
         step_label=pages.step_label, safe_href=pages.safe_href, short_date=pages.short_date,
         long_date=pages.long_date, authors_with_keys=pages.authors_with_keys, long_date_text=pages.long_date_text,
         timestamp_text=pages.timestamp_text, linkify=pages.linkify, stars=pages.stars,
+        latex_text=latex_text, snippet_text=snippet_text,
     )
     env.globals.update(
         static_url=pages.static_url, version=__version__, category_names=browse.CATEGORY_NAMES,
         listing_labels=pages.LISTING_LABELS,
-        viewer=viewer, card_state=card_state, paper_extras=paper_extras, csrf_for=csrf_token, following=following,
+        viewer=viewer, card_state=card_state, card_mains=card_mains, paper_extras=paper_extras, csrf_for=csrf_token,
+        following=following,
     )

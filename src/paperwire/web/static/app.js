@@ -47,6 +47,12 @@
     }
   }
 
+  // <select data-autosubmit> sends its form on a change (no inline handler: the CSP allows none)
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el && el.hasAttribute && el.hasAttribute("data-autosubmit") && el.form) el.form.submit();
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     renderMath(document);
     setupCopy(document);
