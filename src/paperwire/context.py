@@ -260,6 +260,15 @@ class Paperwire:
         if background is not None:
             background.submit(lambda: None).result(timeout)
 
+    def warm_up(self) -> None:
+        """Load what the first search or related list would otherwise wait for: the query embedder,
+        the vector index and the term index (mapped from the shared files when another worker wrote them)."""
+        model = self.embedder()
+        if model is not None:
+            model.encode(["warm up"])
+            self.vectors.get(model.name)
+        self.terms.get()
+
     def use_embedder(self, embedder: Embedder | None) -> None:
         """Encode queries with ``embedder`` from now on (None: the packaged model again)."""
         with self._embedder_lock:

@@ -28,7 +28,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import unquote_plus
 
-from fastapi import FastAPI
+import orjson
+from fastapi import FastAPI, Response
 from fastapi.staticfiles import StaticFiles
 
 from paperwire import __version__
@@ -136,6 +137,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
             _app.state.digest_scheduler = start_scheduler(pw)
             _app.state.harvest_scheduler = start_harvest_schedule(pw)  # None when no sources are set
             stops += [_app.state.digest_scheduler, _app.state.harvest_scheduler]
+        if scheduler:  # a server: load the model and indexes now, not on the first search of each worker
+            pw.run_soon("warm-up", pw.warm_up)
         try:
             yield
         finally:
@@ -165,9 +168,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     install_contract(app)  # the one error body for FastAPI's own errors; every status in the OpenAPI document
     install_templates()
 
+    health = orjson.dumps({"ok": True, "version": __version__})
+
     @app.get("/healthz", include_in_schema=False)
-    def healthz():
-        return {"ok": True, "version": __version__}
+    async def healthz():  # on the event loop (no worker-thread hop) and pre-encoded (no serialisation pass)
+        return Response(health, media_type="application/json")
 
     app.include_router(search_api)  # before hf_api: /api/papers/{id}/similar must win over its catch-all
     app.include_router(hf_api)
