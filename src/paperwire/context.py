@@ -268,6 +268,12 @@ class Paperwire:
             model.encode(["warm up"])
             self.vectors.get(model.name)
         self.terms.get()
+        try:  # give the memory of the loading's temporaries back to the system (glibc keeps freed heap otherwise)
+            import ctypes
+
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):
+            pass
 
     def use_embedder(self, embedder: Embedder | None) -> None:
         """Encode queries with ``embedder`` from now on (None: the packaged model again)."""

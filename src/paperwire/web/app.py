@@ -139,6 +139,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
             stops += [_app.state.digest_scheduler, _app.state.harvest_scheduler]
         if scheduler:  # a server: load the model and indexes now, not on the first search of each worker
             pw.run_soon("warm-up", pw.warm_up)
+            import anyio.to_thread
+
+            # requests run on at most this many threads per worker: more only queue for the GIL and each
+            # holds its request's rows, results and page in memory at once (anyio's default is 40)
+            anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
         try:
             yield
         finally:
@@ -200,6 +205,7 @@ def worker_count(setting: int) -> int:
         return max(1, os.cpu_count() or 1)
 
 
+REQUEST_THREADS = 8  # threads running sync routes per worker process
 ARENAS = 2  # glibc malloc arenas per process (default 8 per core: memory grows with the request threads)
 
 
