@@ -75,7 +75,7 @@ def serve(
 
     from paperwire.store import make_engine, migrate
 
-    from paperwire.web.app import tune_server_process, worker_count
+    from paperwire.web.process import tune_server_process, worker_count
 
     settings = open_context(ctx, database_url, host=host, port=port).settings
     engine = make_engine(settings.resolved_database_url)

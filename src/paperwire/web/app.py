@@ -36,6 +36,7 @@ from paperwire import __version__
 from paperwire.context import Paperwire
 from paperwire.settings import Settings, load_settings
 from paperwire.store import Store
+from paperwire.web.process import REQUEST_THREADS, tune_server_process, worker_count  # noqa: F401 - serve's helpers
 
 HERE = Path(__file__).parent
 SECRET_PARAMS = {"token", "key", "secret", "password", "api_key", "access_token"}  # query values never logged
@@ -191,45 +192,6 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     app.include_router(api_docs)  # /docs: Swagger UI from static/vendor (web.docs)
     app.include_router(pages)  # last: its catch-all routes must not shadow the API
     return app
-
-
-def worker_count(setting: int) -> int:
-    """Worker processes for ``PAPERWIRE_WEB_WORKERS`` / ``--workers``: 0 means one per CPU core."""
-    import os
-
-    if setting and setting > 0:
-        return setting
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
-
-
-REQUEST_THREADS = 8  # threads running sync routes per worker process
-ARENAS = 2  # glibc malloc arenas per process (default 8 per core: memory grows with the request threads)
-
-
-def tune_server_process() -> None:
-    """Bound what grows with concurrency in a serving process (and the workers it starts): numeric
-    libraries use one thread each (requests already run in parallel threads and processes; BLAS or
-    OpenMP threads on top only fight for the cores), and glibc keeps at most :data:`ARENAS` malloc
-    arenas instead of one per thread that ever allocated."""
-    import ctypes
-    import os
-
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(name, "1")
-    os.environ.setdefault("MALLOC_ARENA_MAX", str(ARENAS))  # read by processes started from here
-    try:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(1)  # libraries this process already loaded
-    except Exception:  # noqa: BLE001 - an optimisation only
-        pass
-    try:
-        ctypes.CDLL("libc.so.6").mallopt(-8, ARENAS)  # M_ARENA_MAX, for this process
-    except (OSError, AttributeError):
-        pass
 
 
 def app_from_env() -> FastAPI:
