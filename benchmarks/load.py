@@ -233,6 +233,22 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
+def ready(base: str, paths: list[str], cookie: str, per_path: int = 8, timeout: float = 600) -> None:
+    """Wait until the server answers ``paths`` (each several times at once, so that every worker has
+    loaded its model and mapped its indexes; the first worker to need a version writes the files)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def get(path: str) -> None:
+        with urlopen(Request(base + path, headers={"Cookie": f"pw_session={cookie}"}), timeout=timeout) as r:
+            r.read()
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(per_path * len(paths)) as pool:
+        list(pool.map(get, [p for p in paths for _ in range(per_path)]))
+    time.sleep(2)
+    print(f"server ready in {time.monotonic() - started:.0f} s after it answered /healthz", flush=True)
+
+
 def tree(pid: int) -> list[int]:
     """``pid`` and all its descendants."""
     children: dict[int, list[int]] = {}
@@ -359,7 +375,7 @@ def main() -> None:
     try:
         wait_up(f"http://127.0.0.1:{ceil_port}/hello", ceiling, ceil_log)
         wait_up(f"http://127.0.0.1:{pw_port}/healthz", server, pw_log)
-        time.sleep(2)
+        ready(f"http://127.0.0.1:{pw_port}", [search_paths[0], similar[0], "/"], cookie)
         before = memory(server.pid)
         from paperwire.index.embedder import MINILM  # noqa: F401 - just to report the corpus size below
         import sqlite3
