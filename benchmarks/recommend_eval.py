@@ -35,9 +35,9 @@ import numpy as np
 import scipy.sparse as sp
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
-CACHE = ROOT / "benchmarks" / ".cache"
-DATA = ROOT.parent / "shared" / "data"
+sys.path.insert(0, os.environ.get("PAPERWIRE_BENCH_SRC", str(ROOT / "src")))  # another checkout's code: before/after
+CACHE = Path(os.environ.get("PAPERWIRE_BENCH_CACHE", ROOT / "benchmarks" / ".cache"))
+DATA = Path(os.environ.get("PAPERWIRE_SHARED_DATA", ROOT.parent / "shared" / "data"))
 K = 20
 MAIN_CUT, VALID_USERS = "2026-03-01", 150
 
@@ -457,6 +457,88 @@ def speed(papers: list[dict], params: rec.ContentParams, repeats: int = 5) -> No
     print(f"  collaborative_scores, {users:,} users x {items:,} items, 40 saves each: {np.median(cf) * 1000:.0f} ms")
 
 
+# -- interests kept: typed interests plus off-topic early ratings ----------------------------------------
+# What a reader typed, and the phrases that make a paper "on those interests" (in its title or abstract):
+# a judgement independent of the model (no embedding or term weight decides it).
+INTEREST_TOPICS = [
+    ("speculative decoding, efficient LLM inference, KV cache compression", ["speculative decoding", "kv cache", "llm inference", "inference efficiency"]),
+    ("reinforcement learning from human feedback, reward models, preference optimization", ["human feedback", "reward model", "preference optimization", "rlhf", "dpo"]),
+    ("retrieval-augmented generation and dense retrieval", ["retrieval-augmented", "retrieval augmented", "dense retrieval", "rag "]),
+    ("text-to-image diffusion models and image editing", ["text-to-image", "image editing", "image generation"]),
+    ("graph neural networks, node classification, link prediction", ["graph neural", "node classification", "link prediction", "gnn"]),
+    ("federated learning with differential privacy", ["federated learning", "differential privacy", "differentially private"]),
+    ("robot manipulation and imitation learning", ["robot manipulation", "imitation learning", "manipulation policy", "dexterous"]),
+    ("speech recognition and text-to-speech", ["speech recognition", "text-to-speech", "asr ", "tts "]),
+    ("code generation with LLMs and software engineering agents", ["code generation", "program synthesis", "software engineering", "repository-level"]),
+    ("autonomous driving, trajectory prediction, motion planning", ["autonomous driving", "trajectory prediction", "motion planning"]),
+    ("medical image segmentation", ["medical image", "segmentation of", "tumor segmentation", "lesion segmentation"]),
+    ("time series forecasting and anomaly detection", ["time series", "forecasting", "anomaly detection"]),
+    ("jailbreak attacks and LLM safety alignment", ["jailbreak", "safety alignment", "red teaming", "harmful"]),
+    ("mixture of experts and low-bit quantization", ["mixture of experts", "mixture-of-experts", "quantization", "moe "]),
+]  # fmt: skip
+
+
+def _matches(texts: list[str], phrases: list[str]) -> np.ndarray:
+    return np.array([any(ph in t for ph in phrases) for t in texts])
+
+
+def interests_case(*, shares: tuple[float, ...] | None = None) -> None:
+    """Readers who typed interests and then rated 2, 3 or 5 papers on another topic (the issue's
+    case): on the bundled corpus (its shipped MiniLM vectors; the interests text embedded here), the
+    June 2026 papers are ranked by the reader's content model and the top 20 checked: how many are on
+    the typed interests, how many on the rated topic. ``shares``: also run these interest shares."""
+    from dataclasses import fields
+
+    papers = [json.loads(line) for line in gzip.open(ROOT / "src" / "paperwire" / "data" / "demo_arxiv.jsonl.gz", "rt")]
+    texts = [f" {p['title']} {p['summary']} ".lower().replace("\n", " ") for p in papers]
+    raw = terms.counts([terms.paper_terms_text(p["title"], p["summary"]) for p in papers])
+    weights = terms.TermWeights.from_counts(raw)
+    X = weights.transform(raw)
+    with np.load(ROOT / "src" / "paperwire" / "data" / "demo_embeddings.npz") as f:
+        vec = dict(zip(f["ids"].tolist(), f["vectors"].astype(np.float32) * f["scale"][:, None]))
+    E = np.stack([vec.get(p["id"], np.zeros(384, np.float32)) for p in papers])
+    cand = np.array([i for i, p in enumerate(papers) if p["published"].startswith("2026-06")])
+    may = np.array([i for i, p in enumerate(papers) if p["published"].startswith("2026-05")])
+    weak = np.array(sorted(random.Random(1).sample(may.tolist(), 2000)))
+    on = {t: _matches(texts, phrases) for t, (_text, phrases) in enumerate(INTEREST_TOPICS)}
+    embedder = _embedder()
+    queries = [weights.transform(terms.counts([terms.paper_terms_text(text, "")])) for text, _ in INTEREST_TOPICS]
+    q_vecs = np.asarray(embedder.encode([text for text, _ in INTEREST_TOPICS]), dtype=np.float32)
+    has_share = "interest_share" in {f.name for f in fields(rec.ContentParams)}
+    settings = [("shipped", rec.ContentParams())]
+    for share in shares or ():
+        if has_share:
+            settings.append((f"interest_share {share}", rec.ContentParams(interest_share=share)))
+    rng = random.Random(0)
+    readers = []
+    for t in range(len(INTEREST_TOPICS)):
+        others = rng.sample([o for o in range(len(INTEREST_TOPICS)) if o != t and (on[o][may] & ~on[t][may]).sum() >= 5], 3)
+        for o in others:
+            pool = may[on[o][may] & ~on[t][may]]
+            for k in (2, 3, 5):
+                readers.append((t, o, k, np.array(sorted(random.Random(f"{t}-{o}-{k}").sample(pool.tolist(), k)))))
+    print(f"\ninterests kept: {len(readers)} readers ({len(INTEREST_TOPICS)} typed interests x 3 other topics x 2/3/5 "
+          f"early ratings on the other topic); {len(cand):,} candidates (bundled corpus, June 2026); top {K} checked")  # fmt: skip
+    best = np.mean([min(K, int(on[t][cand].sum())) for t, *_ in readers])
+    print(f"  (at most {best:.1f} of {K} can be on the interests: some typed topics have few June papers)")
+    print(f"  {'model':<24} {'ratings':>7} {'on the interests':>17} {'on the rated topic':>19} {'model kind':>12}")
+    for name, params in settings:
+        for k in (2, 3, 5, None):
+            chosen = [r for r in readers if k is None or r[2] == k]
+            hits_t, hits_o, kinds = [], [], set()
+            for t, o, _k, pos in chosen:
+                neg = np.setdiff1d(weak, pos)
+                model = rec.user_model(X[pos], E[pos], X[neg], E[neg], X_query=queries[t], E_query=q_vecs[t : t + 1],
+                                       params=params)  # fmt: skip
+                kinds.add(model.kind)
+                scores = rec.score_rows(model, X, cand, E, np.ones(len(cand), bool), cand)
+                top = cand[np.argsort(-scores, kind="stable")[:K]]
+                hits_t.append(on[t][top].sum())
+                hits_o.append(on[o][top].sum())
+            label = "all" if k is None else str(k)
+            print(f"  {name:<24} {label:>7} {np.mean(hits_t):>17.2f} {np.mean(hits_o):>19.2f} {'/'.join(sorted(kinds)):>12}")
+
+
 # -- tuning ----------------------------------------------------------------------------------------------
 GRID = [("logistic", C, ew) for C in (0.3, 1.0, 3.0, 10.0) for ew in (0.0, 0.25, 0.5, 1.0)] + \
        [("hinge", C, ew) for C in (0.1, 1.0) for ew in (0.0, 0.5)]  # fmt: skip
@@ -503,7 +585,12 @@ def main() -> int:
     parser.add_argument("--embed", action="store_true", help="only fill the embedding cache")
     parser.add_argument("--tune", choices=("citeulike", "arxiv", "blend"), help="print a validation grid behind the defaults")
     parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--interests", action="store_true", help="only the 'interests kept' case")
+    parser.add_argument("--shares", default="", help="with --interests: also these interest shares, e.g. 0.25,0.75")
     args = parser.parse_args()
+    if args.interests:
+        interests_case(shares=tuple(float(x) for x in args.shares.split(",") if x))
+        return 0
     if args.embed:
         embed_all()
         return 0
@@ -538,6 +625,7 @@ def main() -> int:
     table(f"arXiv author continuation, cut-off {task.cut}, {len(task.candidates):,} candidates, "
           f"{len(task.negatives):,} sampled negatives", res, draws)  # fmt: skip
     print(f"  ({time.monotonic() - started:.0f} s)")
+    interests_case()
     if not args.no_speed:
         speed(papers, params)
     return 0

@@ -30,7 +30,7 @@ def test_sign_up_sends_a_verification_link_that_confirms_the_email_and_signs_in(
     assert not db.user_by_email(store, "ada@example.org").verified
     link = mailbox.link("ada@example.org", "/account/verify")
     opened = client.get(link, follow_redirects=False)
-    assert opened.status_code == 303 and opened.headers["location"] == "/for-you/start"
+    assert opened.status_code == 303 and opened.headers["location"] == "/for-you/start?welcome=1"
     cookie = opened.headers["set-cookie"]
     assert "pw_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
     assert db.user_by_email(store, "ada@example.org").verified

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from paperwire.services import collections as coll_svc
 from paperwire.services import digest as digest_svc
 from paperwire.store import accounts as db
@@ -64,16 +66,20 @@ def test_save_as_an_htmx_request_swaps_the_save_block_in_place(client, store):
     assert "Saved ✓" in fragment.text and "<html" not in fragment.text
 
 
-def test_sign_up_lands_on_the_for_you_start(client):
-    response = signup(client, "starter@example.org")
-    assert response.headers["location"].startswith("/for-you/start?welcome=1")
-    assert "Welcome to paperwire" in client.get(response.headers["location"]).text
+class TestWithoutEmail:  # sign-up signs in at once (with email, the confirmation link lands there: test_accounts)
+    @pytest.fixture
+    def pw_settings(self):
+        return {"secret_key": "test-secret-key"}
 
+    def test_sign_up_lands_on_the_for_you_start(self, client):
+        response = signup(client, "starter@example.org")
+        assert response.headers["location"].startswith("/for-you/start")
+        assert "Welcome to paperwire" in client.get(response.headers["location"]).text
 
-def test_sign_up_with_next_returns_to_that_page_instead(client, store):
-    p = paper(store, published="2026-01-14")
-    response = signup(client, "returner@example.org", next=f"/papers/{p.id}")
-    assert response.headers["location"] == f"/papers/{p.id}"
+    def test_sign_up_with_next_returns_to_that_page_instead(self, client, store):
+        p = paper(store, published="2026-01-14")
+        response = signup(client, "returner@example.org", next=f"/papers/{p.id}")
+        assert response.headers["location"] == f"/papers/{p.id}"
 
 
 def test_the_digest_page_is_pre_filled_with_a_signed_in_readers_email(client):

@@ -33,7 +33,7 @@ class TestNoSmtp:
     def test_sign_up_makes_an_account_usable_at_once(self, client, store):
         p = paper(store, published="2026-01-14")
         response = signup_post(client, "solo@example.org")
-        assert response.status_code == 303 and response.headers["location"] == "/for-you/start"
+        assert response.status_code == 303 and response.headers["location"] == "/for-you/start?welcome=1"
         assert "pw_session=" in response.headers["set-cookie"]
         assert db.user_by_email(store, "solo@example.org").verified
         commented = post(client, "/comments", {"paper": p.id, "body": "First!"}, from_page=f"/papers/{p.id}")

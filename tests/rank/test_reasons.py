@@ -33,3 +33,21 @@ def test_long_titles_are_shortened_and_no_reader_is_ever_named():
 
 def test_without_any_evidence_the_line_is_still_there():
     assert reason(Evidence(content=0.0, collaborative=0.0)) == "Close to papers you rated up"
+
+
+def test_a_saved_paper_is_named_as_saved_not_liked():
+    line = reason(Evidence(content=2.0, collaborative=0.0, liked=(("Paper A", 0.8, "saved"),)))
+    assert line == "Because you saved “Paper A”"
+
+
+def test_two_papers_marked_differently_each_get_their_verb():
+    line = reason(Evidence(content=2.0, collaborative=0.0, liked=(("Paper A", 0.8, "saved"), ("Paper B", 0.7, "rating"))))
+    assert line == "Because you saved “Paper A” and liked “Paper B”"
+    same = reason(Evidence(content=2.0, collaborative=0.0, liked=(("A", 0.8, "upvote"), ("B", 0.7, "upvote"))))
+    assert same == "Because you upvoted “A” and “B”"
+
+
+def test_a_paper_put_forward_by_the_interests_says_so():
+    line = reason(Evidence(content=1.5, collaborative=0.0, liked=(("Paper A", 0.9, "saved"),), terms=("graph",),
+                           interests_first=True, interest_terms=("speech separation",)))  # fmt: skip
+    assert line == "Matches your interests: speech separation"

@@ -195,3 +195,55 @@ def test_scoring_a_few_rows_and_the_whole_corpus_give_the_same_scores():
     by_rows = score_rows(model, X, few, E, embedded[few], few[embedded[few]])
     by_corpus = score_rows(model, X, every, E, embedded, every[embedded])[few]
     assert len(model.w_embed) == 8 and np.allclose(by_rows, by_corpus, atol=1e-5)
+
+
+# -- the reader's words keep counting (interests text blended in) ---------------------------------------------
+def _query(text: str):
+    X, _ = terms.features([terms.paper_terms_text(text, "")])
+    return X
+
+
+def _ratings_and_interests(share: float):
+    """Three liked graph papers plus interests about speech: the model's top 12 of the unseen papers."""
+    X, topic = corpus()
+    graphs, speech = np.flatnonzero(topic == "graphs"), np.flatnonzero(topic == "speech")
+    liked = graphs[:3]
+    weak = np.setdiff1d(np.arange(X.shape[0]), liked)[::3]  # a sample of the corpus, as the service draws it
+    model = user_model(X[liked], None, X[weak], None, X_query=_query("speech recognition acoustic model"),
+                       params=ContentParams(interest_share=share))  # fmt: skip
+    unseen = np.setdiff1d(np.arange(X.shape[0]), liked)
+    top = unseen[np.argsort(-model.score(X[unseen], None), kind="stable")[:12]]
+    return model, list(topic[top])
+
+
+def test_typed_interests_stay_a_signal_after_three_ratings():
+    model, top = _ratings_and_interests(0.5)
+    assert model.kind == "linear" and model.interests is not None
+    assert top.count("speech") >= 4 and top.count("graphs") >= 4  # both what was typed and what was rated
+
+
+def test_without_a_share_the_ratings_alone_decide_as_before():
+    model, top = _ratings_and_interests(0.0)
+    assert model.interests is None and top.count("speech") == 0
+
+
+def test_the_blend_is_one_linear_model_equal_to_the_z_score_sum():
+    from paperwire.rank.recommend import interests_model, with_interests
+
+    X, topic = corpus()
+    liked, sample = np.flatnonzero(topic == "graphs")[:4], np.flatnonzero(topic != "graphs")[::2]
+    base = fit_content(X[liked], None, X[sample], None)
+    text = interests_model(_query("robot grasping policy"), None)
+    blended = with_interests(base, text, X[sample], None, share=0.3)
+    b, t = base.score(X[sample], None), text.score(X[sample], None)
+    expected = 0.7 * (b - base.bias) / b.std() + 0.3 * t / t.std()
+    assert np.allclose(blended.score(X[sample], None) - blended.bias, expected, atol=1e-4)
+    assert np.allclose(blended.interests.score(X[sample], None), 0.3 * t / t.std(), atol=1e-4)
+
+
+def test_interests_alone_are_still_the_cold_start_centroid():
+    X, topic = corpus()
+    model = user_model(None, None, X[:10], None, X_query=_query("speech recognition"))
+    assert model.kind == "centroid" and model.interests is None
+    top = np.argsort(-model.score(X, None))[:6]
+    assert (topic[top] == "speech").all()

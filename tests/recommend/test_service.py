@@ -7,7 +7,7 @@ from datetime import datetime
 from paperwire.services import accounts as acc
 from paperwire.services import community
 from paperwire.services import recommend as rec
-from tests.factories import PASSWORD, collection
+from tests.factories import PASSWORD, collection, fake_embeddings
 from tests.recommend.conftest import ids_of, rate, topic_of
 
 
@@ -181,3 +181,36 @@ def test_an_inactive_user_gets_the_centroid_model_and_an_active_one_a_refit(corp
     assert rec.recommend(pw, idle, days=10, active_days=30).model == "centroid"
     assert rec.recommend(pw, busy, days=10, active_days=30).model == "linear"
     assert rec.recommend(pw, idle, days=10).model == "linear"  # asking for the list always refits
+
+
+def test_typed_interests_keep_counting_after_off_topic_ratings(corpus, make_user, pw):
+    user = make_user()
+    rec.set_interests(corpus, user, "speaker diarization and speech separation")
+    rate(corpus, user, ids_of("graphs", range(0, 4)))  # four ratings on another topic: the linear model
+    found = rec.recommend(pw, user, limit=10, days=10)
+    assert found.model == "linear"
+    shown = topics(found)
+    assert shown.count("speech") >= 3 and shown.count("graphs") >= 3, shown
+    speech = [r.reason for r in found.items if topic_of(r.paper.id) == "speech"]
+    assert any(line.startswith("Matches your interests:") for line in speech), speech
+
+
+def test_changing_the_interests_text_changes_the_next_list(corpus, make_user, pw):
+    user = make_user()
+    rate(corpus, user, ids_of("graphs", range(0, 4)))
+    rec.set_interests(corpus, user, "robot manipulation and dexterous grasping")
+    first = topics(rec.recommend(pw, user, limit=10, days=10))
+    rec.set_interests(corpus, user, "video diffusion and frame interpolation")
+    second = topics(rec.recommend(pw, user, limit=10, days=10))
+    assert "robots" in first and "robots" not in second and "video" in second
+
+
+def test_a_saved_papers_reason_says_saved_not_liked(corpus, make_user, pw, monkeypatch):
+    from paperwire.rank import reasons
+
+    fake_embeddings(pw)  # the "because you ..." line compares embeddings
+    user = make_user()
+    collection(corpus, user, "Reading list", *ids_of("speech", range(0, 6)))
+    monkeypatch.setattr(reasons, "LIKED_SIMILARITY", -1.0)  # every paper is close to a saved one (fake vectors are noisy)
+    lines = [r.reason for r in rec.recommend(pw, user, limit=8, days=10).items]
+    assert lines and all(line.startswith("Because you saved “") for line in lines), lines

@@ -138,6 +138,11 @@ def test_multipart_to_the_log_in_form_is_refused_with_415_and_nothing_is_spooled
     assert list(spool.iterdir()) == []
 
 
+def test_a_one_click_unsubscribe_may_be_multipart_as_rfc_8058_allows(client):
+    response = client.post("/digest/unsubscribe/not-a-token", files={"List-Unsubscribe": (None, "One-Click")})
+    assert response.status_code == 400 and "link" in response.text  # the token's answer, not a 415
+
+
 # -- item 5: the author slug and the name cache -----------------------------------------------------------
 def test_an_over_long_author_slug_is_a_404_and_does_not_grow_the_name_cache(client):
     before = _cached_name_key.cache_info().currsize
@@ -182,7 +187,9 @@ def test_errors_raised_before_a_route_carry_the_headers_too(client):
 def test_a_wrong_method_is_a_405_whose_allow_lists_every_method_of_the_address(client):
     response = client.patch("/api/me/follows", headers={"Accept": "application/json"})
     assert response.status_code == 405
-    assert response.headers["allow"] == "DELETE, GET, HEAD, PUT"
+    assert response.headers["allow"] == "DELETE, GET, PUT"
+    for method in response.headers["allow"].split(", "):  # each method it names is answered, not a 405
+        assert client.request(method, "/api/me/follows", headers={"Accept": "application/json"}).status_code != 405
     assert response.json() == {"detail": "method not allowed", "error": "method not allowed"}
 
 

@@ -9,6 +9,9 @@
 - **Cold start** — below ``min_positives`` positives a Rocchio centroid: mean of the positives and
   of the interest-text query rows minus a fraction of the mean of the negatives. It works with no
   positives at all when there is a query.
+- **The reader's words** — the interests text stays a signal after the linear model takes over: its
+  centroid is blended in at ``interest_share`` (z-score units, :func:`with_interests`), so a few
+  off-topic ratings never drown what the reader typed.
 - **Collaborative** — item-item cosine similarity from co-occurrence in other users' positives; each
   item also gets the user's item that contributed most (the "because you saved …" reason).
 - :func:`blend` — a weighted sum of z-scores of content and collaborative scores; content alone
@@ -45,6 +48,30 @@ class ContentParams:
     explicit_weight: float = 5.0  # suggested neg_weight of an explicit thumbs-down (weak negatives: 1)
     rocchio_negative: float = 0.25  # centroid: fraction of the negatives' mean subtracted
     max_iter: int = 1000
+    # share of the reader's interests text in the linear model's score (z-score units over the sampled
+    # corpus rows): their words keep counting beside their ratings. 0 restores the old behaviour (the
+    # text ignored from ``min_positives`` positives on). 0.5: see benchmarks/recommend_eval.py,
+    # "interests kept" (0.25 keeps ~1 of 20 on the interests, 0.75 leaves ~1 on the rated topic).
+    interest_share: float = 0.5
+
+
+@dataclass
+class Interests:
+    """The interests text's part of a blended model, kept apart (sparse) to tell which papers it put
+    forward: its share of a row's score is ``X[:, cols] @ w_terms + E @ w_embed``."""
+
+    cols: np.ndarray  # int64 term columns
+    w_terms: np.ndarray  # float32, one per column
+    w_embed: np.ndarray  # float32 (dim,) or 0-length
+
+    def score(self, X_terms: sp.csr_matrix | None, E: np.ndarray | None) -> np.ndarray:
+        n = X_terms.shape[0] if X_terms is not None else (0 if E is None else len(E))
+        out = np.zeros(n, dtype=np.float32)
+        if X_terms is not None and X_terms.shape[0] and len(self.cols):
+            out += np.asarray(X_terms[:, self.cols] @ self.w_terms, dtype=np.float32).ravel()
+        if E is not None and len(self.w_embed) and len(E):
+            out += np.asarray(E, dtype=np.float32) @ self.w_embed
+        return out
 
 
 @dataclass
@@ -53,6 +80,7 @@ class ContentModel:
     w_embed: np.ndarray  # float32 (dim,) weight per embedding dimension (0-length if no embeddings)
     bias: float
     kind: str  # "linear" or "centroid"
+    interests: Interests | None = None  # the interests text's part, when blended in (:func:`with_interests`)
 
     def score(self, X_terms: sp.csr_matrix, E: np.ndarray | None) -> np.ndarray:
         """One score per row (larger is better); ``E`` is ignored when the model has no embedding part."""
@@ -163,14 +191,63 @@ def centroid_model(X_pos, E_pos, X_neg=None, E_neg=None, *, X_query=None, E_quer
     return ContentModel(w_terms.astype(np.float32), w_embed.astype(np.float32), 0.0, "centroid")
 
 
+def interests_model(X_query, E_query, *, params: ContentParams = ContentParams()) -> ContentModel:
+    """The interests text alone as a centroid model (its term row, and its embedding scaled as the
+    centroid's): how close a paper is to what the reader wrote."""
+    return centroid_model(None, None, X_query=X_query, E_query=E_query, params=params)
+
+
+def _spread(model: ContentModel, X, E) -> float:
+    scores = model.score(_rows(X, len(model.w_terms)), E if len(model.w_embed) else None)
+    return float(np.std(scores)) if len(scores) > 1 else 0.0
+
+
+def with_interests(model: ContentModel, interests: ContentModel, X_sample, E_sample, *, share: float) -> ContentModel:
+    """``model`` with the interests text blended in at ``share``: ``(1 - share) * model / sd_model +
+    share * interests / sd_interests``, each part divided by the spread of its scores over the sample
+    rows (a sample of the corpus: the weak negatives), so the share holds in z-score units whatever the
+    scale of either model. Both parts are linear, so the blend is one linear model again (the same
+    fast scoring); its interests part is kept apart (``.interests``) for the reasons."""
+    if share <= 0 or X_sample is None or X_sample.shape[0] < 2 or (not np.any(interests.w_terms) and not np.any(interests.w_embed)):
+        return model
+    s_model, s_int = _spread(model, X_sample, E_sample), _spread(interests, X_sample, E_sample)
+    if s_int < 1e-12:
+        return model
+    if s_model < 1e-12:  # nothing learnt from the ratings yet: the interests alone
+        a, b = 0.0, 1.0 / s_int
+    else:
+        a, b = (1.0 - share) / s_model, share / s_int
+    w_terms = (a * model.w_terms.astype(np.float64) + b * interests.w_terms.astype(np.float64)).astype(np.float32)
+    dim = max(len(model.w_embed), len(interests.w_embed))
+    w_embed = np.zeros(dim, dtype=np.float64)
+    if len(model.w_embed):
+        w_embed += a * model.w_embed
+    if len(interests.w_embed):
+        w_embed += b * interests.w_embed
+    cols = np.flatnonzero(interests.w_terms)
+    part = Interests(cols.astype(np.int64), (b * interests.w_terms[cols]).astype(np.float32),
+                     (b * interests.w_embed).astype(np.float32))  # fmt: skip
+    return ContentModel(w_terms, w_embed.astype(np.float32), float(a * model.bias), model.kind, part)
+
+
+def _has_rows(X) -> bool:
+    return X is not None and X.shape[0] > 0
+
+
 def user_model(X_pos, E_pos, X_neg, E_neg, *, neg_weight=None, X_query=None, E_query=None,
                params: ContentParams = ContentParams()) -> ContentModel:  # fmt: skip
     """The linear model from ``params.min_positives`` positives on (when there are negatives), the
-    centroid model below that."""
+    centroid model below that (the interests text one of its rows). The interests text
+    (``X_query``/``E_query``) keeps counting once the linear model takes over: blended in at
+    ``params.interest_share`` (:func:`with_interests`, the spreads taken over the negatives' rows)."""
     n_pos = 0 if X_pos is None else X_pos.shape[0]
     n_neg = 0 if X_neg is None else X_neg.shape[0]
     if n_pos >= max(1, params.min_positives) and n_neg:
-        return fit_content(X_pos, E_pos, X_neg, E_neg, neg_weight=neg_weight, params=params)
+        model = fit_content(X_pos, E_pos, X_neg, E_neg, neg_weight=neg_weight, params=params)
+        if params.interest_share > 0 and _has_rows(X_query):
+            model = with_interests(model, interests_model(X_query, E_query, params=params), X_neg, E_neg,
+                                   share=params.interest_share)  # fmt: skip
+        return model
     return centroid_model(X_pos, E_pos, X_neg, E_neg, X_query=X_query, E_query=E_query, neg_weight=neg_weight,
                           params=params)  # fmt: skip
 
@@ -272,5 +349,6 @@ def score_rows(model: ContentModel, X: sp.csr_matrix, rows: np.ndarray, E: np.nd
     return out
 
 
-__all__ = ["BLEND_WEIGHT", "FULL_SCAN_SHARE", "ContentModel", "ContentParams", "blend", "centroid_model", "collaborative_scores",
-           "fit_content", "score_rows", "user_model", "zscore"]  # fmt: skip
+__all__ = ["BLEND_WEIGHT", "FULL_SCAN_SHARE", "ContentModel", "ContentParams", "Interests", "blend", "centroid_model",
+           "collaborative_scores", "fit_content", "interests_model", "score_rows", "user_model", "with_interests",
+           "zscore"]  # fmt: skip

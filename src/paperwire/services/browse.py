@@ -138,6 +138,26 @@ def category(store: Store, category: str, *, page: int = 0, limit: int = 30) -> 
                         name=CATEGORY_NAMES.get(category), related=related)  # fmt: skip
 
 
+@dataclass(frozen=True)
+class IndexEntry:
+    """One line of the category or organisation index: its key (in its page's URL), the name shown
+    and its paper count."""
+
+    key: str
+    name: str | None
+    count: int
+
+
+def categories_index(store: Store) -> list[IndexEntry]:
+    """Every category of the instance with its arXiv name (when known) and paper count, largest first."""
+    return [IndexEntry(c.key, CATEGORY_NAMES.get(c.key), c.count) for c in q.all_categories(store)]
+
+
+def organizations_index(store: Store) -> list[IndexEntry]:
+    """Every organisation with papers here, with its paper count, largest first."""
+    return [IndexEntry(o.key, o.name, o.count) for o in q.all_organizations(store)]
+
+
 def newest_day_in(store: Store, period: Period) -> date | None:
     """The most recent day of ``period`` that has papers (None when it has none)."""
     with store.reading():

@@ -153,6 +153,54 @@ def follows(store: Store, user: User) -> list[dict]:
     return [{"kind": k, "target": t} for k, t in db.user_follows(store, user.pk)]
 
 
+def following_set(store: Store, user: User) -> set[tuple[str, str]]:
+    """The user's follows as (kind, normalised target) pairs (one query; for the follow buttons' state)."""
+    return set(db.user_follows(store, user.pk))
+
+
+def follow_key(kind: str, target: str) -> tuple[str, str] | None:
+    """(kind, normalised target) as a follow stores it, or None when it cannot be followed."""
+    try:
+        return kind, normalize_target(kind, target)
+    except AccountError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Followed:
+    """One follow as the Following page lists it: ``name`` as people write it (the author's name on
+    their papers, the organisation's name, the category with its arXiv name, the search as typed)."""
+
+    kind: str
+    target: str  # the stored key: what the follow buttons post and the pages' URLs use
+    name: str
+    note: str | None = None  # a category's arXiv name
+
+
+def followed(store: Store, user: User) -> list[Followed]:
+    """The user's follows with their names as written, by kind (authors, organisations, categories,
+    searches) then name; two queries besides the follows themselves, however many there are."""
+    from paperwire.services.browse import CATEGORY_NAMES
+    from paperwire.store import queries
+
+    pairs = db.user_follows(store, user.pk)
+    authors = queries.author_names(store, [t for k, t in pairs if k == "author"])
+    orgs = queries.organization_names(store, [t for k, t in pairs if k == "org"])
+    out = []
+    for kind, target in pairs:
+        if kind == "author":  # an author with no paper here yet: the key's words capitalised
+            out.append(Followed(kind, target, authors.get(target) or " ".join(w[:1].upper() + w[1:] for w in target.split())))
+        elif kind == "org":
+            out.append(Followed(kind, target, orgs.get(target) or target))
+        elif kind == "category":
+            out.append(Followed(kind, target, target, CATEGORY_NAMES.get(target)))
+        else:
+            out.append(Followed(kind, target, target))
+    order = list(FOLLOW_KINDS)
+    out.sort(key=lambda f: (order.index(f.kind) if f.kind in order else len(order), f.name.casefold()))
+    return out
+
+
 def following_feed(pw: Paperwire, user: User, *, page: int = 0, limit: int = 30,
                    since: datetime | None = None) -> tuple[list[Paper], bool]:  # fmt: skip
     """New papers from followed authors, organisations, categories and saved searches, newest first;

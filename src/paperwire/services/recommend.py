@@ -100,7 +100,10 @@ def profile(store: Store, user_pk: int) -> Profile:
             positives[s.paper_pk] = s.kind
     negatives = {pk for pk, value in rated.items() if value < 0}
     interests = db.get_interests(store, user_pk)
-    stamp = (tuple(sorted(positives)), tuple(sorted(negatives)), interests)
+    # The stamp covers every signal the model and the reasons read: the positives with their kinds (a
+    # reason says "saved" or "liked"), the negatives and the interests text (which keeps counting
+    # beside the ratings). Any per-reader cache of models or lists must key on it.
+    stamp = (tuple(sorted(positives.items())), tuple(sorted(negatives)), interests)
     return Profile(positives, negatives, interests, stamp, signals[0].at if signals else None)
 
 
@@ -196,9 +199,15 @@ def user_model(pw: Paperwire, user_pk: int, prof: Profile, corpus: _Corpus, *, a
     weights = np.where(np.isin(neg_pks, neg_explicit), params.explicit_weight, 1.0).astype(np.float32)
     X_q, E_q = corpus.query(prof.interests)
     if not allow_fit:
+        # the reader's words keep counting once there are enough ratings for the linear model elsewhere
+        blend_text = X_q is not None and len(pos_pks) >= params.min_positives and params.interest_share > 0
         model = model_lib.centroid_model(X_pos, E_pos, X_neg[: len(neg_explicit)] if neg_explicit else None,
                                          E_neg[: len(neg_explicit)] if (E_neg is not None and neg_explicit) else None,
-                                         X_query=X_q, E_query=E_q, params=params)  # fmt: skip
+                                         X_query=None if blend_text else X_q, E_query=None if blend_text else E_q,
+                                         params=params)  # fmt: skip
+        if blend_text:
+            model = model_lib.with_interests(model, model_lib.interests_model(X_q, E_q, params=params), X_neg, E_neg,
+                                             share=params.interest_share)  # fmt: skip
     else:
         model = model_lib.user_model(X_pos, E_pos, X_neg, E_neg, neg_weight=weights, X_query=X_q, E_query=E_q,
                                      params=params)  # fmt: skip
@@ -321,7 +330,7 @@ def recommend(pw: Paperwire, user: User | int, *, since: datetime | None = None,
     chosen = [int(cand[pool[i]]) for i in picked]
     papers = db.papers_by_pk(store, chosen)
     explain = _Explainer(store, fitted, corpus, content[pool], None if cf_scores is None else cf_scores[pool],
-                         None if collab is None else collab[1][pool], E_pool, X_pool, chosen)  # fmt: skip
+                         None if collab is None else collab[1][pool], E_pool, X_pool, chosen, prof.positives)  # fmt: skip
     for i in picked:
         paper = papers.get(int(cand[pool[i]]))
         if paper is not None:
@@ -332,9 +341,19 @@ def recommend(pw: Paperwire, user: User | int, *, since: datetime | None = None,
 class _Explainer:
     """Builds each recommended paper's reason from the parts of its score (rows of the MMR pool)."""
 
-    def __init__(self, store: Store, fitted: Fitted, corpus: _Corpus, content, cf, because, E, X, chosen: list[int]):
+    def __init__(self, store: Store, fitted: Fitted, corpus: _Corpus, content, cf, because, E, X, chosen: list[int],
+                 kinds: dict[int, str] | None = None):  # fmt: skip
         self.fitted, self.E, self.X = fitted, E, X
+        self.kinds = kinds or {}  # liked paper pk -> how the reader marked it (rating, saved, upvote)
         self.zc = model_lib.zscore(content)
+        # the interests text's part of each content score against the rest (ratings), each around its mean
+        self.interests_first = np.zeros(len(content), dtype=bool)
+        part = fitted.model.interests
+        if part is not None and len(content):
+            mine = np.asarray(part.score(X, E if len(part.w_embed) else None), dtype=np.float64)
+            rest = np.asarray(content, dtype=np.float64) - mine
+            mine, rest = mine - mine.mean(), rest - rest.mean()
+            self.interests_first = (mine > 0) & (mine > rest)
         self.zf = model_lib.zscore(cf) * model_lib.BLEND_WEIGHT if cf is not None else None
         self.because = because
         self.liked_pks = fitted.positives
@@ -348,20 +367,29 @@ class _Explainer:
         self.titles = {pk: title for pk, (title, _summary) in corpus_db.texts_by_pk(store, sorted(wanted)).items()}
 
     def line(self, i: int, paper: Paper) -> str:
-        liked: list[tuple[str, float]] = []
+        liked: list[tuple[str, float, str]] = []
         if self.liked_E is not None and self.E is not None:
             sims = self.liked_E @ self.E[i]
             for j in np.argsort(-sims)[:2]:
-                liked.append((self.titles.get(int(self.liked_pks[j]), ""), float(sims[j])))
+                pk = int(self.liked_pks[j])
+                liked.append((self.titles.get(pk, ""), float(sims[j]), self.kinds.get(pk, "rating")))
         row = self.X[i]
+        text = term_index.paper_terms_text(paper.title, paper.summary)
         contrib = dict(zip(row.indices.tolist(), (row.data * self.fitted.model.w_terms[row.indices]).tolist()))
-        words = term_index.top_terms(term_index.paper_terms_text(paper.title, paper.summary), contrib, k=3)
+        words = term_index.top_terms(text, contrib, k=3)
+        interest_words: list[str] = []
+        part = self.fitted.model.interests
+        if self.interests_first[i] and part is not None:
+            weight = dict(zip(part.cols.tolist(), part.w_terms.tolist()))
+            mine = {c: v * weight[c] for c, v in zip(row.indices.tolist(), row.data.tolist()) if c in weight}
+            interest_words = term_index.top_terms(text, mine, k=3) if mine else []
         cf_part = float(self.zf[i]) if self.zf is not None else 0.0
         cf_title = None
         if self.because is not None and self.because[i] >= 0 and cf_part > 0:
             cf_title = self.titles.get(int(self.because[i]))
         return reason(Evidence(content=float(self.zc[i]), collaborative=cf_part, collaborative_title=cf_title,
-                               liked=tuple(liked), terms=tuple(words), from_interests=self.fitted.from_interests))  # fmt: skip
+                               liked=tuple(liked), terms=tuple(words), from_interests=self.fitted.from_interests,
+                               interests_first=bool(self.interests_first[i]), interest_terms=tuple(interest_words)))  # fmt: skip
 
 
 # -- onboarding ---------------------------------------------------------------------------------------------

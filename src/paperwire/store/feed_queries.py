@@ -79,12 +79,16 @@ def digest_ids(store: Store, start: datetime, end: datetime) -> list[str]:
         return list(conn.execute(select(p.id).where(listed).order_by(p.published.desc(), p.id.desc())).scalars())
 
 
-def category_counts(store: Store, start: date, end: date, *, which: str = "new", limit: int = 40) -> list[tuple[str, int]]:
-    """The categories of the ``which`` list of [start, end) with their paper counts, largest first."""
+def category_counts(store: Store, start: date, end: date, *, which: str = "new", limit: int = 500) -> list[tuple[str, int]]:
+    """The categories of the ``which`` list of [start, end) with their paper counts, largest first.
+    A count is what the list shows when filtered by that category: New on arXiv leaves the period's
+    replacements out (they are listed apart)."""
     p, pc = t.papers.c, t.paper_categories.c
     n = func.count()
-    query = (select(pc.category, n).join(t.papers, p.pk == pc.paper_pk).where(_in_list(which, start, end))
-             .group_by(pc.category).order_by(n.desc(), pc.category).limit(limit))  # fmt: skip
+    query = select(pc.category, n).join(t.papers, p.pk == pc.paper_pk).where(_in_list(which, start, end))
+    if which == "new":
+        query = query.where(or_(p.listing.is_(None), p.listing != "replace"))
+    query = query.group_by(pc.category).order_by(n.desc(), pc.category).limit(limit)
     with store.connect() as conn:
         return [(c, int(k)) for c, k in conn.execute(query)]
 

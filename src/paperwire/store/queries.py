@@ -73,7 +73,7 @@ def _authors_of(conn: Connection, paper_pks: Select, *, exclude: int | None = No
     return [Named(k, name, int(c)) for k, name, c in conn.execute(query)]
 
 
-def _organizations_of(conn: Connection, where, limit: int = 10) -> list[Named]:
+def _organizations_of(conn: Connection, where, limit: int | None = 10) -> list[Named]:
     o = t.organizations.c
     n = func.count().label("n")
     query = (
@@ -174,6 +174,38 @@ def related_categories(store: Store, category: str, limit: int = 8) -> list[Name
             .limit(limit)
         )
         return [Named(c, c, int(count)) for c, count in conn.execute(query)]
+
+
+def all_categories(store: Store) -> list[Named]:
+    """Every category of the instance with its paper count (listed first or cross-listed), largest first."""
+    n = func.count().label("n")
+    query = select(pc.category, n).group_by(pc.category).order_by(n.desc(), pc.category)
+    with store.connect() as conn:
+        return [Named(c, c, int(count)) for c, count in conn.execute(query)]
+
+
+def all_organizations(store: Store) -> list[Named]:
+    """Every organisation with papers here, with its paper count, largest first."""
+    with store.connect() as conn:
+        return _organizations_of(conn, p.organization_pk.is_not(None), limit=None)
+
+
+def author_names(store: Store, keys: list[str]) -> dict[str, str]:
+    """Author key -> the name as written on their papers (keys not known are left out)."""
+    if not keys:
+        return {}
+    a = t.authors.c
+    with store.connect() as conn:
+        return dict(conn.execute(select(a.key, a.name).where(a.key.in_(sorted(set(keys))))).all())
+
+
+def organization_names(store: Store, keys: list[str]) -> dict[str, str]:
+    """Organisation key -> its name as shown (keys not known are left out)."""
+    if not keys:
+        return {}
+    o = t.organizations.c
+    with store.connect() as conn:
+        return dict(conn.execute(select(o.key, o.name).where(o.key.in_(sorted(set(keys))))).all())
 
 
 # -- feed helpers -----------------------------------------------------------------------------------

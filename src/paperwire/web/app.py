@@ -18,7 +18,11 @@ Routers, in the order they are included (the first match wins):
 
 Errors: a route or dependency raises ``api.errors.Refusal``; the one handler, ``web.http.answer_refusal``,
 answers a page (``api.errors.wants_html``) or the JSON body ``{"detail": ..., "error": ...}`` with the
-4xx status, never a traceback. The templates get their filters and globals from ``web.templating``.
+4xx status, never a traceback; FastAPI's own validation errors, 404s and 405s (``Allow`` naming every
+method of the address) take the same way (``api.contract``), which also lists every status in the
+OpenAPI document. In front of every route, ``web.guard.Guard`` caps bodies (413), keeps multipart to
+the file routes (415), refuses unusable text (``api.inputs``) and adds the security headers. The
+templates get their filters and globals from ``web.templating``.
 """
 from __future__ import annotations
 
@@ -191,6 +195,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     app.include_router(status_pages)
     app.include_router(api_docs)  # /docs: Swagger UI from static/vendor (web.docs)
     app.include_router(pages)  # last: its catch-all routes must not shadow the API
+    from paperwire.web.head import HeadAsGet
+
+    app.add_middleware(HeadAsGet)  # added last, so outermost: HEAD is answered wherever GET is
     return app
 
 

@@ -1,6 +1,7 @@
 """RSS 2.0 and Atom feeds (feedgen): the daily feed, a category, an author and a search query.
 
     /feeds/daily.atom|rss[?date=YYYY-MM-DD]      the most recent day with papers, or that day
+                       [?week=YYYY-Www|month=YYYY-MM]  that week or month (list=, category= as on the pages)
     /feeds/category/{category}.atom|rss          newest 50 papers listed in the category
     /feeds/author/{author_key}.atom|rss          newest 50 papers of the author
     /feeds/search.atom|rss?q=...                 best 50 keyword matches
@@ -95,23 +96,42 @@ def _render(request: Request, fmt: Format, *, title: str, subtitle: str, html_pa
 
 
 DateParam = Annotated[str | None, Query(description="A day, YYYY-MM-DD.", examples=["2024-01-09"])]
+WeekParam = Annotated[str | None, Query(description="An ISO week, YYYY-Www (instead of `date`).", examples=["2024-W02"])]
+MonthParam = Annotated[str | None, Query(description="A month, YYYY-MM (instead of `date`).", examples=["2024-01"])]
+ListParam = Annotated[feed_service.Which, Query(alias="list", description="`new` (New on arXiv) or `daily` (Daily Papers).")]
+CategoryParam = Annotated[str | None, Query(max_length=40, pattern=r"^[A-Za-z][A-Za-z\-]*(\.[A-Za-z][A-Za-z\-]*)?$",
+                                            description="Only papers listed in this category, e.g. `cs.CL`.")]  # fmt: skip
 
 
-@router.get("/feeds/daily.{fmt}", summary="The daily feed as Atom or RSS",
-            description="The papers of the most recent day that has papers (or of `date`), most upvoted first.",
-            response_class=Response, responses=FEED_RESPONSES)  # fmt: skip
-def daily_feed(request: Request, fmt: Format, date: DateParam = None):
-    store = request.app.state.store
+def _period(store, date: str | None, week: str | None, month: str | None) -> Period:
+    given = [(kind, text) for kind, text in (("day", date), ("week", week), ("month", month)) if text is not None]
+    if len(given) > 1:
+        raise ParamError(given[1][0] if given[1][0] != "day" else "date", "give one of date, week and month")
+    if not given:
+        return feed_service.default_period(store)
+    kind, text = given[0]
     try:
-        period = Period.parse("day", date) if date is not None else feed_service.default_period(store)
+        return Period.parse(kind, text)
     except PeriodError as err:
-        raise ParamError(err.param, str(err)) from None
+        raise ParamError("date" if kind == "day" else kind, str(err)) from None
     except OverflowError:
-        raise ParamError("date", f"date {date[:30]!r} is out of range") from None
-    page = feed_service.feed(store, period, sort="upvotes", limit=DAILY_LIMIT)
-    return _render(request, fmt, title=f"paperwire · {period.title}",
-                   subtitle=f"Papers published on {period.label}, most upvoted first",
-                   html_path=f"/day/{period.label}", papers=page.papers,
+        raise ParamError("date" if kind == "day" else kind, f"{text[:30]!r} is out of range") from None
+
+
+@router.get("/feeds/daily.{fmt}", summary="The daily (or weekly, monthly) feed as Atom or RSS",
+            description="The papers of the most recent day that has papers (or of `date`, `week` or `month`), most "
+            "upvoted first; `list` and `category` narrow it as on the feed pages.",
+            response_class=Response, responses=FEED_RESPONSES)  # fmt: skip
+def daily_feed(request: Request, fmt: Format, date: DateParam = None, week: WeekParam = None,
+               month: MonthParam = None, which: ListParam = "new", category: CategoryParam = None):  # fmt: skip
+    store = request.app.state.store
+    period = _period(store, date, week, month)
+    page = feed_service.feed(store, period, sort="upvotes", limit=DAILY_LIMIT, which=which, category=category)
+    query = urlencode({k: v for k, v in (("list", which if which != "new" else None), ("category", category)) if v})
+    narrowed = (f" in {category}" if category else "") + (" (Daily Papers)" if which == "daily" else "")
+    return _render(request, fmt, title=f"paperwire · {period.title}{narrowed}",
+                   subtitle=f"Papers of {period.title}{narrowed}, most upvoted first",
+                   html_path=f"/{period.kind}/{period.label}" + (f"?{query}" if query else ""), papers=page.papers,
                    empty_updated=datetime.combine(period.start, time.min))  # fmt: skip
 
 

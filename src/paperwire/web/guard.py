@@ -12,8 +12,7 @@ runs it
 and it adds the security headers to every answer (pages, JSON, static files and errors alike):
 ``X-Content-Type-Options: nosniff``, ``X-Frame-Options: DENY``, a ``Referrer-Policy`` and a
 ``Content-Security-Policy`` that lets pages load scripts, styles, fonts and images from the site
-only and be framed by no one (:data:`CSP`; the Swagger UI page at ``/docs`` keeps only
-``frame-ancestors``, as its page is FastAPI's own with an inline script).
+only and be framed by no one (:data:`CSP`; ``/docs`` too: its Swagger UI is local, started by a file).
 
 Refusals are answered like any other :class:`~paperwire.api.errors.Refusal`
 (``web.http.answer_refusal``): a page for browsers, the one JSON error body otherwise.
@@ -36,19 +35,17 @@ MAX_FILE_BODY = MAX_IMPORT_BYTES + 64 * 1024  # bytes of a body that carries a f
 MAX_FIELDS = 1000  # fields of an urlencoded form (or parameters of a query)
 MAX_QUERY = 5 * MAX_PARAM  # characters of a whole query string, percent-escapes included
 FILE_ROUTES = (re.compile(r"/collections/[0-9]+/import"),)  # the routes that take an uploaded file (multipart)
+# RFC 8058: a mail client may post its one-click unsubscribe as multipart; the route reads the (capped)
+# body as bytes and never parses a multipart one, so nothing is spooled
+ONE_CLICK_ROUTES = (re.compile(r"/digest/unsubscribe/[^/]+"),)
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self' data:; "
        "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")  # fmt: skip
-DOCS_CSP = "frame-ancestors 'none'"
 SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
                     (b"referrer-policy", b"strict-origin-when-cross-origin")]  # fmt: skip
 
 
 def takes_file(path: str) -> bool:
     return any(rule.fullmatch(path) for rule in FILE_ROUTES)
-
-
-def _csp(path: str) -> bytes:
-    return (DOCS_CSP if path == "/docs" or path.startswith("/docs/") else CSP).encode()
 
 
 def target_problem(scope: Scope) -> str | None:
@@ -112,7 +109,8 @@ class Guard:
         headers = Headers(scope=scope)
         content_type = headers.get("content-type", "").lower()
         file_route = takes_file(scope["path"])
-        if content_type.startswith("multipart/") and not file_route:
+        one_click = any(rule.fullmatch(scope["path"]) for rule in ONE_CLICK_ROUTES)
+        if content_type.startswith("multipart/") and not file_route and not one_click:
             await self._refuse(scope, receive, send, 415, "this address takes no file: send the form urlencoded")
             return
         limit = self.max_file_body if file_route else self.max_body
@@ -147,14 +145,13 @@ class Guard:
 
     @staticmethod
     def _with_headers(scope: Scope, send: Send) -> Send:
-        csp = _csp(scope.get("path", ""))
 
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
                 extra = [(name, value) for name, value in SECURITY_HEADERS if name not in present]
                 if b"content-security-policy" not in present:
-                    extra.append((b"content-security-policy", csp))
+                    extra.append((b"content-security-policy", CSP.encode()))
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 

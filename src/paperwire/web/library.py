@@ -24,8 +24,8 @@ from paperwire.services import submit as submit_svc
 from paperwire.services.accounts import AccountError
 from paperwire.store import Paper
 from paperwire.store.accounts import User
-from paperwire.web.http import (SignedIn, Viewer, back, current_user, page, run, safe_form, signed_in_form,
-                                store_of)  # fmt: skip
+from paperwire.web.http import (SignedIn, Viewer, back, current_user, local, page, run, safe_form,
+                                signed_in_form, store_of)  # fmt: skip
 from paperwire.web.pages import templates
 from paperwire.web.templating import card_state
 
@@ -224,19 +224,27 @@ def following(request: Request, user: Viewer, number: Annotated[int, Query(alias
     number = max(1, min(number, 1000)) - 1
     papers, has_next = community.following_feed(request.app.state.pw, user, page=number, limit=30)
     return page(request, "following.html", {
-        "follows": community.follows(store_of(request), user), "papers": papers, "kinds": community.FOLLOW_KINDS,
+        "follows": community.followed(store_of(request), user), "papers": papers, "kinds": community.FOLLOW_KINDS,
         "next_url": f"/following?page={number + 2}" if has_next else None, "show_dates": True,
     })  # fmt: skip
 
 
 @router.post("/follow")
 async def follow(request: Request, got: SignedIn):
+    """Follow (``on=1``) or unfollow (``on=0``); htmx gets the button back in its new state
+    (``_follow.html``), a plain form goes back to ``next``."""
     user, form = got
     throttle(request, "write", "user", str(user.pk))
+    kind, target = form.get("kind", ""), form.get("target", "")
     try:
-        community.follow(store_of(request), user, form.get("kind", ""), form.get("target", ""), form.get("on", "1") == "1")
+        community.follow(store_of(request), user, kind, target, form.get("on", "1") == "1")
     except AccountError as err:
         raise Refusal(400, err.message) from None
+    if "hx-request" in request.headers:
+        context = {"follow_kind": kind, "follow_target": target, "follow_next": local(form.get("next"), "/following")}
+        response = templates.TemplateResponse(request, "_follow.html", context)
+        response.headers["Cache-Control"] = "no-store"
+        return response
     return back(request, form, "/following")
 
 

@@ -375,13 +375,17 @@ def _feed_context(request: Request, period: Period, which: str | None = None) ->
     newer = Period.of(period.kind, fp.newer) if fp.newer else None
     keep = {"list": which if which != "new" else None, "category": category}  # what the period links carry
     carried = ("?" + urlencode({k: v for k, v in keep.items() if v})) if any(keep.values()) else ""
+    feed_param = {"day": "date", "week": "week", "month": "month"}[period.kind]  # this view's Atom/RSS feed
+    feed_query = urlencode({feed_param: period.label, **{k: v for k, v in keep.items() if v}})
     context = {
+        "feed_query": feed_query,
         "which": which,
-        "lists": [(key, label, _url(request, here, list=None if key == "new" else key, page=None, category=None,
-                                    listing=None), key == which)
-                  for key, label in feed_service.WHICH_LABELS.items()],  # fmt: skip
+        "lists": [(key, label, _url(request, here, list=None if key == "new" else key, page=None, listing=None),
+                   key == which)
+                  for key, label in feed_service.WHICH_LABELS.items()],  # fmt: skip (the category filter stays)
         "category": category,
         "categories": feed_service.categories(store, period, which),
+        "all_categories_url": _url(request, here, category=None, page=None) if category else None,
         "replacements_url": _url(request, here, listing="replace", page=None) if fp.replacements and not listing else None,
         "all_url": _url(request, here, listing=None, page=None) if listing else None,
         "carried": carried,
@@ -453,8 +457,16 @@ def _period_route(kind: str):
             _check_range(period)
         except PageError as err:
             return _error(request, err)
+        try:  # the picker's hidden fields (list, sort, category) are kept; bad values are dropped
+            which = _which(request) if request.query_params.get("list") else None
+            category = _category(request)
+        except PageError:
+            which = category = None
         sort = request.query_params.get("sort")
-        return RedirectResponse(period_url(period) + (_sort_query(sort) if sort in SORTS else ""), status_code=303)
+        keep = {"list": which if which != "new" else None, "sort": sort if sort in SORTS and sort != "upvotes" else None,
+                "category": category}  # fmt: skip
+        query = urlencode({k: v for k, v in keep.items() if v})
+        return RedirectResponse(period_url(period) + (f"?{query}" if query else ""), status_code=303)
 
     def dated(request: Request, text: str):
         try:
@@ -614,9 +626,27 @@ def author_page(request: Request, slug: str):
     return _render(request, "author.html", context)
 
 
+@router.get("/categories", response_class=HTMLResponse)
+@cached
+def categories_index(request: Request):
+    """Every category of the instance with its paper count, each linked to its page."""
+    entries = browse.categories_index(request.app.state.store)
+    return templates.TemplateResponse(request, "categories.html", {"entries": entries})
+
+
+@router.get("/orgs", response_class=HTMLResponse)
+@cached
+def organizations_index(request: Request):
+    """Every organisation with papers here, with its paper count, each linked to its page."""
+    entries = browse.organizations_index(request.app.state.store)
+    return templates.TemplateResponse(request, "organizations.html", {"entries": entries})
+
+
 @router.get("/orgs/{key:path}", response_class=HTMLResponse)
 @cached
 def organization_page(request: Request, key: str):
+    if not key:
+        return RedirectResponse("/orgs", status_code=308)
     try:
         page = _page(request)
         usable = key.strip() and len(key) <= 200 and key.isprintable()

@@ -7,7 +7,7 @@ Filters: the URL, date and text helpers of ``web.pages``. Globals: ``static_url`
 ``viewer(request)`` (the logged-in user), ``card_state(request, papers)`` (votes, ratings,
 collections of the cards),
 ``paper_extras(request, paper)`` (the paper page's vote breakdown and comments) and
-``csrf_for(request)``.
+``csrf_for(request)`` and ``following(request, kind, target)`` (a follow button's state).
 """
 from __future__ import annotations
 
@@ -41,7 +41,10 @@ def card_mains(request, papers, show_date, st) -> dict:
     token = memo.version()
     macro = pages.templates.env.get_template("_macros.html").module.card_main
     show = bool(show_date)
-    return {p.pk: memo.get(("card", p.pk, show), lambda p=p: macro(p, show, None, st), token=token)
+    def key(p):  # the comment count is in the card's meta line: a new comment renders it again
+        return ("card", p.pk, show, st.num_comments(p) if st else p.num_comments)
+
+    return {p.pk: memo.get(key(p), lambda p=p: macro(p, show, None, st), token=token)
             for p in papers or () if p.pk is not None}  # fmt: skip
 
 
@@ -51,6 +54,18 @@ def paper_extras(request, paper) -> dict:
     state = community.card_state(store, user, [paper], csrf_token(request) if user else "")
     found = community.comments(store, paper.id, user)
     return {"st": state, "comments": [(c, community.render_markdown(c.body)) for c in found], "me": user}
+
+
+def following(request, kind: str, target: str) -> bool:
+    """Whether the signed-in reader follows ``target`` (the follow buttons' state; their follows are
+    read once per request). Pages that show it are per-reader: never from a shared page cache."""
+    user = current_user(request) if request is not None else None
+    if user is None:
+        return False
+    mine = getattr(request.state, "pw_follows", None)
+    if mine is None:
+        mine = request.state.pw_follows = community.following_set(store_of(request), user)
+    return community.follow_key(kind, target) in mine
 
 
 def install_templates() -> None:
@@ -69,4 +84,5 @@ def install_templates() -> None:
         static_url=pages.static_url, version=__version__, category_names=browse.CATEGORY_NAMES,
         listing_labels=pages.LISTING_LABELS,
         viewer=viewer, card_state=card_state, card_mains=card_mains, paper_extras=paper_extras, csrf_for=csrf_token,
+        following=following,
     )
