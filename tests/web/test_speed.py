@@ -167,3 +167,23 @@ def _listens(pid: int, port: int) -> bool:
         if int(parts[1].split(":")[1], 16) == port and parts[3] == "0A" and parts[9] in sockets:
             return True
     return False
+
+
+def test_version_memo_computes_a_key_once_while_threads_ask_together():
+    import threading
+
+    calls, started = [], threading.Event()
+    memo = VersionMemo(lambda: 1)
+
+    def compute():
+        calls.append(1)
+        started.wait(1)
+        return "value"
+
+    threads = [threading.Thread(target=memo.get, args=("key", compute)) for _ in range(6)]
+    for t in threads:
+        t.start()
+    started.set()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and memo.get("key", lambda: "other") == "value"
