@@ -46,6 +46,7 @@ def serving(env: dict, port: int, *args: str, timeout: float = 30) -> Iterator[s
     answers, and stops it afterwards."""
     import httpx
 
+    env = {"PAPERWIRE_WEB_WORKERS": "1", **env}  # one process unless a test asks for more: quick to start and stop
     proc = subprocess.Popen([sys.executable, "-m", "paperwire.cli.main", "serve", "--host", "127.0.0.1",
                              "--port", str(port), *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
     base = f"http://127.0.0.1:{port}"

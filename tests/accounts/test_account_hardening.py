@@ -247,3 +247,11 @@ def test_the_card_vote_link_comes_back_to_the_page_it_was_on(client):
     login_page = client.get("/account/login?reason=vote", headers={"Referer": "http://testserver/?day=2026-01-14"})
     assert "Log in to vote for papers." in login_page.text
     assert 'name="next" value="/?day=2026-01-14"' in login_page.text
+
+
+def test_with_email_the_confirmation_link_returns_to_the_page_sign_up_came_from(client, store, mailbox):
+    p = paper(store, published="2026-01-14")
+    signup_post(client, "returning@example.org", next=f"/papers/{p.id}")
+    link = mailbox.link("returning@example.org", "/account/verify")
+    opened = client.get(link, follow_redirects=False)
+    assert opened.status_code == 303 and opened.headers["location"] == f"/papers/{p.id}"

@@ -185,7 +185,8 @@ def test_no_token_appears_in_the_access_log_of_paperwire_serve(tmp_path, smtp, m
     log_path = tmp_path / "serve.log"
     with open(log_path, "wb") as log_file:
         proc = subprocess.Popen([sys.executable, "-m", "paperwire.cli.main", "serve", "--host", "127.0.0.1", "--port",
-                                 str(port)], env=env, stdout=log_file, stderr=subprocess.STDOUT)  # fmt: skip
+                                 str(port), "--workers", "1"],  # one process: the one that writes an access log
+                                env=env, stdout=log_file, stderr=subprocess.STDOUT)  # fmt: skip
     try:
         with httpx.Client(base_url=base, headers=HTML, timeout=10) as browser:
             deadline = time.monotonic() + 30

@@ -85,3 +85,22 @@ def test_a_signed_out_reader_sees_the_same_sums(voted, new_client):
     reader = new_client()
     card = _card(reader.get("/day/2024-01-09?list=new").text, PID)
     assert (_shown_votes(card), _shown_comments(card)) == (50, 5)
+
+
+def test_another_readers_recommendation_objects_show_the_same_sums(voted, store):
+    from paperwire.services import recommend as rec
+    from tests.factories import account, api_token, bearer
+
+    other = account(store, "other@example.org")
+    rec.set_interests(store, other, "diffusion models counting upvotes and comments", "")
+    headers = bearer(api_token(store, other))
+    to_rate = {p["id"]: p for p in voted.get("/api/me/recommendations/to-rate", headers=headers).json()["papers"]}
+    listed = voted.get("/api/me/recommendations?since=2024-01-01&until=2024-02-01", headers=headers).json()
+    recommended = {r["paper"]["id"]: r["paper"] for r in listed["recommendations"]}
+    assert (to_rate[PID]["upvotes"], to_rate[PID]["numComments"]) == (50, 5)
+    assert (recommended[PID]["upvotes"], recommended[PID]["numComments"]) == (50, 5)
+
+
+def test_the_digest_preview_page_shows_the_same_upvotes(voted):
+    card = _card(voted.get("/digest/preview?date=2024-01-10").text, PID)  # the sample digest: trending papers
+    assert re.search(r"▲ (\d+)", card).group(1) == "50"

@@ -175,6 +175,7 @@ def test_the_api_docs_render_offline(browser, server):
     page.route("**/*", only_this_site)
     errors = []
     page.on("pageerror", lambda err: errors.append(str(err)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)  # CSP refusals too
     page.goto("/")
     page.locator("footer").get_by_role("link", name="API docs").click()
     expect(page.locator(".opblock").first).to_be_visible(timeout=15_000)

@@ -18,7 +18,7 @@ def server(tmp_path_factory):
     papers = [{"id": f"2601.{i + 1:05d}", "title": f"First day paper {i + 1}", "summary": "Signing up without email.",
                "authors": ["Ada Lovelace"], "categories": ["cs.CL"], "published": "2026-01-14", "upvotes": 5 - i}
               for i in range(3)]  # fmt: skip
-    with served_corpus(tmp_path_factory.mktemp("no-email-browser"), papers) as served:  # no PAPERWIRE_SMTP_URL
+    with served_corpus(tmp_path_factory.mktemp("no-email-browser"), papers, web_workers="1") as served:  # no SMTP URL
         yield served
 
 

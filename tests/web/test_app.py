@@ -74,8 +74,7 @@ def test_markup_in_titles_and_authors_is_shown_as_text(client, store):
 
 def test_paperwire_serve_migrates_and_answers_on_its_port(tmp_path):
     port = free_port()
-    env = {**os.environ, "PAPERWIRE_DATA_DIR": str(tmp_path), "PAPERWIRE_PORT": str(port),
-           "PAPERWIRE_WEB_WORKERS": "1"}  # one process starts fastest (two: tests/web/test_speed.py)
+    env = {**os.environ, "PAPERWIRE_DATA_DIR": str(tmp_path), "PAPERWIRE_PORT": str(port), "PAPERWIRE_WEB_WORKERS": "1"}
     env.pop("PAPERWIRE_DATABASE_URL", None)
     proc = subprocess.Popen([sys.executable, "-m", "paperwire.cli.main", "serve"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip

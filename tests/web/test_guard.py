@@ -187,7 +187,7 @@ def test_errors_raised_before_a_route_carry_the_headers_too(client):
 def test_a_wrong_method_is_a_405_whose_allow_lists_every_method_of_the_address(client):
     response = client.patch("/api/me/follows", headers={"Accept": "application/json"})
     assert response.status_code == 405
-    assert response.headers["allow"] == "DELETE, GET, PUT"
+    assert response.headers["allow"] == "DELETE, GET, HEAD, PUT"
     for method in response.headers["allow"].split(", "):  # each method it names is answered, not a 405
         assert client.request(method, "/api/me/follows", headers={"Accept": "application/json"}).status_code != 405
     assert response.json() == {"detail": "method not allowed", "error": "method not allowed"}

@@ -35,7 +35,7 @@ def client(pw):
 
 def test_not_signed_in_is_the_log_in_page_for_a_browser_and_a_401_body_otherwise(client):
     page = client.get("/collections", headers={"accept": "text/html"}, follow_redirects=False)
-    assert page.status_code == 303 and page.headers["location"] == "/account/login?next=/collections"
+    assert page.status_code == 303 and page.headers["location"] == "/account/login?next=%2Fcollections&reason=save"
     body = client.get("/collections", headers={"accept": "application/json"})
     assert body.status_code == 401 and body.json() == {"detail": "log in first", "error": "log in first"}
 

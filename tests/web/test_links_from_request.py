@@ -5,6 +5,7 @@ and never one an untrusted peer claims; a configured base URL wins; start-up war
 from __future__ import annotations
 
 import logging
+import re
 
 import feedparser
 import pytest
@@ -89,3 +90,22 @@ def test_start_up_does_not_warn_when_the_base_url_is_set(make_app, caplog):
     with caplog.at_level(logging.WARNING, logger="paperwire"):
         make_app(base_url="https://site.example.org")
     assert not any("PAPERWIRE_BASE_URL" in r.getMessage() for r in caplog.records)
+
+
+def test_a_public_collections_share_link_uses_the_requests_address_or_the_base_url(make_app, store):
+    from paperwire.services import collections as coll_svc
+    from tests.browsing import HTML, login
+    from tests.factories import PASSWORD, account
+
+    owner = account(store, "sharer@example.org", PASSWORD, verified=True)
+    shared = coll_svc.create(store, owner, "Shared", is_public=True)
+    shown = {}
+    cases = (("request", {}, "http://127.0.0.1:8100"),
+             ("configured", {"base_url": "https://site.example.org"}, "https://internal.example:8443"))  # fmt: skip
+    for name, settings, address in cases:
+        with TestClient(make_app(secret_key="test-secret-key", **settings), base_url=address, headers=HTML) as client:
+            assert login(client, "sharer@example.org").status_code == 303
+            page = client.get(f"/collections/{shared.slug}").text
+            shown[name] = re.search(r'Public link: <a href="[^"]*">([^<]*)</a>', page).group(1)
+    assert shown == {"request": f"http://127.0.0.1:8100/collections/{shared.slug}",
+                     "configured": f"https://site.example.org/collections/{shared.slug}"}

@@ -49,13 +49,16 @@ def flat_routes(app: FastAPI) -> list:
 
 
 def allowed_methods(app: FastAPI, scope) -> list[str]:
-    """Every method some route of ``app`` answers at this request's path."""
+    """Every method some route of ``app`` answers at this request's path (HEAD wherever GET:
+    ``web.head.HeadAsGet`` answers it)."""
     methods: set[str] = set()
     for route in flat_routes(app):
         match, _ = route.matches({**scope, "method": "GET"})
         route_methods = getattr(route, "methods", None)
         if match != Match.NONE and route_methods:
             methods |= set(route_methods)
+    if "GET" in methods:
+        methods.add("HEAD")
     return sorted(methods)
 
 

@@ -19,6 +19,7 @@ from paperwire.services import community
 from paperwire.services import cached
 from paperwire.services import recommend as rec
 from paperwire.services.accounts import AccountError
+from paperwire.services.counts import counts
 from paperwire.store.accounts import User
 
 router = APIRouter(prefix="/api/me")
@@ -178,11 +179,13 @@ async def api_recommendations(request: Request, user: ApiUser, since: str | None
         end = start + timedelta(days=rec.MAX_DAYS)
     found = await off_loop(cached.recommendations, request.app.state.pw, user, since=start, until=end, days=days, category=cat,
                             limit=limit, offset=offset)  # fmt: skip
+    local = counts(request.app.state.store, found.papers)
     return json_response({
         "model": found.model, "collaborative": found.collaborative,
         "since": found.since.date().isoformat() if found.since else None,
         "until": found.until.date().isoformat() if found.until else None,
-        "recommendations": [{"paper": paper_fields(r.paper), "reason": r.reason, "score": round(r.score, 4)}
+        "recommendations": [{"paper": paper_fields(r.paper, local.local_comments(r.paper), local.local_votes(r.paper)),
+                             "reason": r.reason, "score": round(r.score, 4)}
                             for r in found.items],
     })  # fmt: skip
 
@@ -193,7 +196,8 @@ async def api_to_rate(request: Request, user: ApiUser, limit: int = 10):
     if not 1 <= limit <= 30:
         return error_response(400, "limit must be between 1 and 30")
     papers = await off_loop(rec.to_rate, request.app.state.pw, user, limit=limit)
-    return json_response({"papers": [paper_fields(p) for p in papers]})
+    local = counts(request.app.state.store, papers)
+    return json_response({"papers": [paper_fields(p, local.local_comments(p), local.local_votes(p)) for p in papers]})
 
 
 @router.get("/interests", tags=RECOMMENDATIONS)

@@ -115,7 +115,8 @@ def _period(store, date: str | None, week: str | None, month: str | None) -> Per
     except PeriodError as err:
         raise ParamError("date" if kind == "day" else kind, str(err)) from None
     except OverflowError:
-        raise ParamError("date" if kind == "day" else kind, f"{text[:30]!r} is out of range") from None
+        name = "date" if kind == "day" else kind
+        raise ParamError(name, f"{name} {text[:30]!r} is out of range") from None
 
 
 @router.get("/feeds/daily.{fmt}", summary="The daily (or weekly, monthly) feed as Atom or RSS",

@@ -12,7 +12,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from paperwire.api.deps import off_loop, store_of, throttle
 from paperwire.api.errors import Refusal
 from paperwire.api.me import category_param
-from paperwire.services import feed as feed_service
 from paperwire.services import cached
 from paperwire.services import feed as feed_service
 from paperwire.services import recommend as rec

@@ -12,6 +12,7 @@ collections of the cards),
 from __future__ import annotations
 
 from paperwire import __version__
+from paperwire.api.links import site_url
 from paperwire.services import browse, community
 from paperwire.store.accounts import User
 from paperwire.web import pages
@@ -84,5 +85,5 @@ def install_templates() -> None:
         static_url=pages.static_url, version=__version__, category_names=browse.CATEGORY_NAMES,
         listing_labels=pages.LISTING_LABELS,
         viewer=viewer, card_state=card_state, card_mains=card_mains, paper_extras=paper_extras, csrf_for=csrf_token,
-        following=following,
+        following=following, site_url=site_url,
     )
