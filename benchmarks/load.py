@@ -377,7 +377,6 @@ def main() -> None:
         wait_up(f"http://127.0.0.1:{pw_port}/healthz", server, pw_log)
         ready(f"http://127.0.0.1:{pw_port}", [search_paths[0], similar[0], "/"], cookie)
         before = memory(server.pid)
-        from paperwire.index.embedder import MINILM  # noqa: F401 - just to report the corpus size below
         import sqlite3
 
         n_papers = sqlite3.connect(data_dir / "paperwire.db").execute("SELECT count(*) FROM papers").fetchone()[0]
