@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
 
-.PHONY: run test install bench-ingest bench-web bench-search bench-digest assets clean
+.PHONY: run test install bench-ingest bench-web bench-load bench-search bench-digest assets clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ bench-digest: install
 
 bench-web: install
 	bash benchmarks/web_load.sh
+
+bench-load: install  # CORPUS=75k for the 74,728-paper corpus; ARGS="--duration 10" etc.
+	$(BIN)/python benchmarks/load.py --corpus $(or $(CORPUS),bundled) $(ARGS)
 
 # Refresh the vendored front-end assets (KaTeX, htmx) from the npm registry; the built files are committed.
 assets:

@@ -65,10 +65,13 @@ end
 
 
 # -- the prepared databases ---------------------------------------------------------------------------
+SRC = ROOT / "src"  # the paperwire served (--src: another checkout's, to compare old and new in one sitting)
+
+
 def env_for(data_dir: Path, workers: int | None = None) -> dict:
     env = dict(os.environ)
     env.update(PAPERWIRE_DATA_DIR=str(data_dir), PAPERWIRE_HARVEST_SOURCES="", PAPERWIRE_SECRET_KEY=SECRET,
-               PYTHONPATH=str(ROOT / "src"), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")  # fmt: skip
+               PYTHONPATH=str(SRC), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")  # fmt: skip
     env.pop("PAPERWIRE_DATABASE_URL", None)
     if workers is not None:
         env["PAPERWIRE_WEB_WORKERS"] = str(workers)
@@ -101,7 +104,7 @@ def prepare(corpus: str, refresh: bool = False) -> Path:
         from paperwire.store import Store
         from paperwire.store import embeddings as stored
 
-        store = Store.open(f"sqlite:///{data_dir / 'paperwire.db'}")
+        store = Store.open(f"sqlite:///{data_dir / 'paperwire.db'}", upgrade=True)
         papers = _papers(store)
         rows = [(pk, text_hash(title, summary), vectors[pid])
                 for pk, pid, title, summary, _cat in papers if pid in vectors]  # fmt: skip
@@ -140,7 +143,7 @@ def reader_and_paths(data_dir: Path, n: int = 200, seed: int = 21) -> dict:
     from paperwire.store import Store
     from paperwire.store import accounts as db
 
-    store = Store.open(f"sqlite:///{data_dir / 'paperwire.db'}")
+    store = Store.open(f"sqlite:///{data_dir / 'paperwire.db'}", upgrade=True)
     rng = random.Random(seed)
     with store.connect() as conn:
         newest = [r[0] for r in conn.execute(text("SELECT id FROM papers ORDER BY published DESC, pk DESC LIMIT 3000"))]
@@ -230,6 +233,22 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
+def ready(base: str, paths: list[str], cookie: str, per_path: int = 8, timeout: float = 600) -> None:
+    """Wait until the server answers ``paths`` (each several times at once, so that every worker has
+    loaded its model and mapped its indexes; the first worker to need a version writes the files)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def get(path: str) -> None:
+        with urlopen(Request(base + path, headers={"Cookie": f"pw_session={cookie}"}), timeout=timeout) as r:
+            r.read()
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(per_path * len(paths)) as pool:
+        list(pool.map(get, [p for p in paths for _ in range(per_path)]))
+    time.sleep(2)
+    print(f"server ready in {time.monotonic() - started:.0f} s after it answered /healthz", flush=True)
+
+
 def tree(pid: int) -> list[int]:
     """``pid`` and all its descendants."""
     children: dict[int, list[int]] = {}
@@ -270,7 +289,7 @@ def loadavg() -> str:
 
 # -- wrk ----------------------------------------------------------------------------------------------
 def run_wrk(base: str, paths: list[str], work: Path, name: str, *, duration: float, connections: int,
-            cookie: str | None = None) -> dict:  # fmt: skip
+            cookie: str | None = None, warmup: float = 0) -> dict:  # fmt: skip
     listing = work / f"{name}.paths"
     listing.write_text("\n".join(paths) + "\n")
     script = work / "rotate.lua"
@@ -282,11 +301,14 @@ def run_wrk(base: str, paths: list[str], work: Path, name: str, *, duration: flo
                 r.read()
         except OSError as err:
             print(f"  warm-up {path}: {err}", flush=True)
-    load = loadavg()
-    args = ["wrk", "-t1", f"-c{connections}", f"-d{int(duration)}s", "--timeout", "10s", "-s", str(script)]
+    args = ["wrk", "-t1", f"-c{connections}", "--timeout", "10s", "-s", str(script)]
     if cookie:
         args += ["-H", f"Cookie: pw_session={cookie}"]
-    out = subprocess.run(args + [base + paths[0], "--", str(listing)], capture_output=True, text=True, check=True).stdout
+    if warmup:  # every worker process loads its models and indexes and fills its caches first
+        subprocess.run(args + [f"-d{int(warmup)}s", base + paths[0], "--", str(listing)], capture_output=True, check=True)
+    load = loadavg()
+    out = subprocess.run(args + [f"-d{int(duration)}s", base + paths[0], "--", str(listing)], capture_output=True,
+                         text=True, check=True).stdout  # fmt: skip
     line = next(l for l in out.splitlines() if l.startswith("RESULT"))
     _, requests, rps, p50, p99, mx, errors, status = line.split()
     return {"name": name, "requests": int(requests), "rps": float(rps), "p50": float(p50), "p99": float(p99),
@@ -298,13 +320,18 @@ def main() -> None:
     parser.add_argument("--corpus", choices=("bundled", "75k"), default="bundled")
     parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint (wrk -d)")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of unmeasured load before each endpoint")
     parser.add_argument("--workers", type=int, default=None,
                         help="paperwire serve --workers (default: the server's own default)")
     parser.add_argument("--ceiling-workers", type=int, default=1, help="uvicorn workers of the ceiling app")
     parser.add_argument("--only", nargs="*", default=None, help="endpoint names to run (default: all)")
+    parser.add_argument("--src", type=Path, default=None, help="serve the paperwire of this src folder (default: this checkout's)")
     parser.add_argument("--refresh", action="store_true", help="prepare the corpus database again")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args()
+    global SRC
+    if args.src is not None:
+        SRC = args.src.resolve()
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install -y wrk")
 
@@ -348,16 +375,15 @@ def main() -> None:
     try:
         wait_up(f"http://127.0.0.1:{ceil_port}/hello", ceiling, ceil_log)
         wait_up(f"http://127.0.0.1:{pw_port}/healthz", server, pw_log)
-        time.sleep(2)
+        ready(f"http://127.0.0.1:{pw_port}", [search_paths[0], similar[0], "/"], cookie)
         before = memory(server.pid)
-        from paperwire.index.embedder import MINILM  # noqa: F401 - just to report the corpus size below
         import sqlite3
 
         n_papers = sqlite3.connect(data_dir / "paperwire.db").execute("SELECT count(*) FROM papers").fetchone()[0]
         print(f"paperwire load: {args.corpus} corpus ({n_papers:,} papers), wrk -t1 -c{args.connections} "
               f"-d{args.duration:g}s per endpoint, paperwire workers {args.workers or 'default'} "
               f"({before[2]} processes), ceiling workers {args.ceiling_workers}, {os.cpu_count()} cores; "
-              f"{len(q)} queries, {len(similar)} similar, {len(papers)} paper pages rotating", flush=True)
+              f"{len(q)} queries, {len(similar)} similar, {len(papers)} paper pages rotating; serving {SRC}", flush=True)
         if (data_dir / "vectors.txt").exists():
             print(f"vectors: {(data_dir / 'vectors.txt').read_text().strip()}", flush=True)
         print(f"server memory before: RSS {before[0]:.0f} MB, PSS {before[1]:.0f} MB", flush=True)
@@ -367,7 +393,7 @@ def main() -> None:
         for name, paths, signed, versus, which in endpoints:
             base = f"http://127.0.0.1:{ceil_port if which == 'ceiling' else pw_port}"
             r = run_wrk(base, paths, work, name, duration=args.duration, connections=args.connections,
-                        cookie=cookie if signed else None)  # fmt: skip
+                        cookie=cookie if signed else None, warmup=args.warmup)  # fmt: skip
             r["vs"] = versus
             r["ratio"] = r["rps"] / by_name[versus]["rps"] if versus in by_name and by_name[versus]["rps"] else None
             by_name[name] = r

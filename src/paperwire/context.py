@@ -88,6 +88,8 @@ class VersionMemo:
         self.version = version
         self.ttl = ttl
         self._lru: Lru[tuple[float, Any]] = Lru(maxsize)
+        self._lock = threading.Lock()
+        self._flights: dict[Hashable, threading.Lock] = {}  # keys being computed now (bounded by the threads)
 
     def get(self, key: Hashable, compute: Callable[[], V], *, token: object = ...) -> V:
         """The value of ``key``, computed when missing (under ``token``: the current data version, read
@@ -97,12 +99,23 @@ class VersionMemo:
         if token is None:
             return compute()
         hit = self._lru.get(key, token)
-        now = time.monotonic()
-        if hit is not None and now - hit[0] < self.ttl:
+        if hit is not None and time.monotonic() - hit[0] < self.ttl:
             return hit[1]
-        value = compute()  # exceptions are not kept
-        self._lru.put(key, (now, value), token)
-        return value
+        with self._lock:  # one computation per key at a time: the others wait for its value (no stampede)
+            flight = self._flights.setdefault(key, threading.Lock())
+        try:
+            with flight:
+                hit = self._lru.get(key, token)
+                if hit is not None and time.monotonic() - hit[0] < self.ttl:
+                    return hit[1]
+                now = time.monotonic()
+                value = compute()  # exceptions are not kept
+                self._lru.put(key, (now, value), token)
+                return value
+        finally:
+            with self._lock:
+                if self._flights.get(key) is flight and not flight.locked():
+                    del self._flights[key]
 
     def clear(self) -> None:
         self._lru.clear()
@@ -259,6 +272,21 @@ class Paperwire:
             background = self._background
         if background is not None:
             background.submit(lambda: None).result(timeout)
+
+    def warm_up(self) -> None:
+        """Load what the first search or related list would otherwise wait for: the query embedder,
+        the vector index and the term index (mapped from the shared files when another worker wrote them)."""
+        model = self.embedder()
+        if model is not None:
+            model.encode(["warm up"])
+            self.vectors.get(model.name)
+        self.terms.get()
+        try:  # give the memory of the loading's temporaries back to the system (glibc keeps freed heap otherwise)
+            import ctypes
+
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):
+            pass
 
     def use_embedder(self, embedder: Embedder | None) -> None:
         """Encode queries with ``embedder`` from now on (None: the packaged model again)."""

@@ -167,3 +167,38 @@ def _listens(pid: int, port: int) -> bool:
         if int(parts[1].split(":")[1], 16) == port and parts[3] == "0A" and parts[9] in sockets:
             return True
     return False
+
+
+def test_version_memo_computes_a_key_once_while_threads_ask_together():
+    import threading
+
+    calls, started = [], threading.Event()
+    memo = VersionMemo(lambda: 1)
+
+    def compute():
+        calls.append(1)
+        started.wait(1)
+        return "value"
+
+    threads = [threading.Thread(target=memo.get, args=("key", compute)) for _ in range(6)]
+    for t in threads:
+        t.start()
+    started.set()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and memo.get("key", lambda: "other") == "value"
+
+
+def test_a_papers_related_list_includes_a_paper_indexed_after_it_was_shown(app, pw, store):
+    from tests.factories import fake_embeddings
+
+    load(store, *[make_record(id=f"2601.{i:05d}", title=f"Topic {w} study", summary=f"{w} methods and {w} results",
+                              published="2026-01-14") for i, w in enumerate(["graph", "speech", "robot", "vision"])])  # fmt: skip
+    fake_embeddings(pw)
+    client = TestClient(app, headers=HTML)
+    assert "Graph neural graph twin" not in client.get("/papers/2601.00000").text
+    load(store, make_record(id="2601.00099", title="Graph neural graph twin", summary="graph methods and graph results",
+                            published="2026-01-15"))  # fmt: skip
+    fake_embeddings(pw)
+    pw.vectors.get(pw.embedder().name, now=True)
+    assert "Graph neural graph twin" in client.get("/papers/2601.00000").text

@@ -12,7 +12,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from paperwire.cli.common import DbOpt, JsonOpt, console, fail, first_line, open_context, out, safe_url
 from paperwire.settings import Settings
 
-commands = typer.Typer()  # merged into the top level of `paperwire`
+commands = typer.Typer()
+# seconds a worker may take to answer the supervisor's ping before it is killed and restarted: uvicorn's 5 s
+# killed busy workers (loading their indexes, or under load on a busy 2-core machine) again and again
+WORKER_HEALTHCHECK = 120  # merged into the top level of `paperwire`
 
 
 @commands.command()
@@ -72,7 +75,7 @@ def serve(
 
     from paperwire.store import make_engine, migrate
 
-    from paperwire.web.app import tune_server_process, worker_count
+    from paperwire.web.process import tune_server_process, worker_count
 
     settings = open_context(ctx, database_url, host=host, port=port).settings
     engine = make_engine(settings.resolved_database_url)
@@ -94,7 +97,7 @@ def serve(
 
         config = uvicorn.Config("paperwire.web.app:app_from_env", factory=True, host=settings.host,
                                 port=settings.port, workers=workers, log_level="warning", env_file=None,
-                                proxy_headers=False)  # fmt: skip
+                                proxy_headers=False, timeout_worker_healthcheck=WORKER_HEALTHCHECK)  # fmt: skip
         # Bind the socket ourselves with IPPROTO_TCP so asyncio sets TCP_NODELAY on accepted connections;
         # uvicorn's own multi-worker socket misses it and small answers wait ~40 ms for delayed ACKs.
         family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET

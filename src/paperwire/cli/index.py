@@ -24,7 +24,8 @@ def _update_terms(store: Store, settings: Settings, *, quiet: bool = False) -> N
 
     started = time.monotonic()
     with database_errors(settings):
-        index = terms.build(store, terms.cache_path(store, settings.data_dir))
+        path = terms.cache_path(store, settings.data_dir)
+        index = terms.share(terms.build(store, path), path)  # the files a server's workers map, written now
     if not quiet:
         console.print(f"terms: {len(index):,} papers in the TF-IDF cache ({time.monotonic() - started:.1f} s)")
 

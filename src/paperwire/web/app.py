@@ -32,13 +32,15 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import unquote_plus
 
-from fastapi import FastAPI
+import orjson
+from fastapi import FastAPI, Response
 from fastapi.staticfiles import StaticFiles
 
 from paperwire import __version__
 from paperwire.context import Paperwire
 from paperwire.settings import Settings, load_settings
 from paperwire.store import Store
+from paperwire.web.process import REQUEST_THREADS, tune_server_process, worker_count  # noqa: F401 - serve's helpers
 
 HERE = Path(__file__).parent
 SECRET_PARAMS = {"token", "key", "secret", "password", "api_key", "access_token"}  # query values never logged
@@ -140,6 +142,13 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
             _app.state.digest_scheduler = start_scheduler(pw)
             _app.state.harvest_scheduler = start_harvest_schedule(pw)  # None when no sources are set
             stops += [_app.state.digest_scheduler, _app.state.harvest_scheduler]
+        if scheduler:  # a server: load the model and indexes now, not on the first search of each worker
+            pw.run_soon("warm-up", pw.warm_up)
+            import anyio.to_thread
+
+            # requests run on at most this many threads per worker: more only queue for the GIL and each
+            # holds its request's rows, results and page in memory at once (anyio's default is 40)
+            anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
         try:
             yield
         finally:
@@ -169,9 +178,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     install_contract(app)  # the one error body for FastAPI's own errors; every status in the OpenAPI document
     install_templates()
 
+    health = orjson.dumps({"ok": True, "version": __version__})
+
     @app.get("/healthz", include_in_schema=False)
-    def healthz():
-        return {"ok": True, "version": __version__}
+    async def healthz():  # on the event loop (no worker-thread hop) and pre-encoded (no serialisation pass)
+        return Response(health, media_type="application/json")
 
     app.include_router(search_api)  # before hf_api: /api/papers/{id}/similar must win over its catch-all
     app.include_router(hf_api)
@@ -188,44 +199,6 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
 
     app.add_middleware(HeadAsGet)  # added last, so outermost: HEAD is answered wherever GET is
     return app
-
-
-def worker_count(setting: int) -> int:
-    """Worker processes for ``PAPERWIRE_WEB_WORKERS`` / ``--workers``: 0 means one per CPU core."""
-    import os
-
-    if setting and setting > 0:
-        return setting
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
-
-
-ARENAS = 2  # glibc malloc arenas per process (default 8 per core: memory grows with the request threads)
-
-
-def tune_server_process() -> None:
-    """Bound what grows with concurrency in a serving process (and the workers it starts): numeric
-    libraries use one thread each (requests already run in parallel threads and processes; BLAS or
-    OpenMP threads on top only fight for the cores), and glibc keeps at most :data:`ARENAS` malloc
-    arenas instead of one per thread that ever allocated."""
-    import ctypes
-    import os
-
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(name, "1")
-    os.environ.setdefault("MALLOC_ARENA_MAX", str(ARENAS))  # read by processes started from here
-    try:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(1)  # libraries this process already loaded
-    except Exception:  # noqa: BLE001 - an optimisation only
-        pass
-    try:
-        ctypes.CDLL("libc.so.6").mallopt(-8, ARENAS)  # M_ARENA_MAX, for this process
-    except (OSError, AttributeError):
-        pass
 
 
 def app_from_env() -> FastAPI:

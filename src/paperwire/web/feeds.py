@@ -110,13 +110,13 @@ def _period(store, date: str | None, week: str | None, month: str | None) -> Per
     if not given:
         return feed_service.default_period(store)
     kind, text = given[0]
+    param = "date" if kind == "day" else kind
     try:
         return Period.parse(kind, text)
     except PeriodError as err:
-        raise ParamError("date" if kind == "day" else kind, str(err)) from None
+        raise ParamError(param, str(err)) from None
     except OverflowError:
-        name = "date" if kind == "day" else kind
-        raise ParamError(name, f"{name} {text[:30]!r} is out of range") from None
+        raise ParamError(param, f"{param} {text[:30]!r} is out of range") from None
 
 
 @router.get("/feeds/daily.{fmt}", summary="The daily (or weekly, monthly) feed as Atom or RSS",

@@ -584,7 +584,9 @@ RELATED_COUNT = 6
 
 def _related(request: Request, paper_id: str):
     """Related papers (semantic neighbours, or title words before embeddings exist); None hides the section."""
-    related = search_service.similar(request.app.state.pw, paper_id, RELATED_COUNT)
+    pw = request.app.state.pw
+    # the same for every reader: once per data version (a signed-in reader's page is not page-cached)
+    related = pw.memo.get(("related", paper_id), lambda: search_service.similar(pw, paper_id, RELATED_COUNT))
     return related.papers if related and related.papers else None
 
 @router.get("/papers/{paper_id:path}", response_class=HTMLResponse)

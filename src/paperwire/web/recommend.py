@@ -40,7 +40,7 @@ async def for_you(request: Request, user: Viewer, days: int = 7, category: str =
     if found.model == "none":
         return RedirectResponse("/for-you/start", status_code=303)
     more = len(found.items) == PAGE_SIZE
-    categories = _categories(store, found)
+    categories = _categories(request.app.state.pw, found)
     query = f"days={days}" + (f"&category={cat}" if cat else "")
     return page(request, "for_you.html", {
         "found": found, "papers": found.papers, "reasons": {r.paper.id: r.reason for r in found.items},
@@ -52,12 +52,14 @@ async def for_you(request: Request, user: Viewer, days: int = 7, category: str =
     })  # fmt: skip
 
 
-def _categories(store, found) -> list[tuple[str, int]]:
+def _categories(pw, found) -> list[tuple[str, int]]:
     """The categories of this instance's papers in the period recommended from, with their counts: the
     choices of the category picker."""
     if found.since is None or found.until is None:
         return []
-    return feed_service.categories(store, Period("day", found.since.date(), found.until.date() + timedelta(days=1)))
+    period = Period("day", found.since.date(), found.until.date() + timedelta(days=1))
+    # the same for every reader of the period: once per data version
+    return pw.memo.get(("categories", period.start, period.end), lambda: feed_service.categories(pw.store, period))
 
 
 @router.get("/for-you/start", response_class=HTMLResponse)
