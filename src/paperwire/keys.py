@@ -1,10 +1,11 @@
-"""Normalised keys of names and titles (pure; no I/O): what ingest stores authors under and what a
-search's ``author:`` filter looks up, so both sides compute them the same way."""
+"""Normalised keys of names and titles, and arXiv ids from what people paste (pure; no I/O): what ingest
+stores authors under and what a search's ``author:`` filter looks up, so both sides compute them the same way."""
 from __future__ import annotations
 
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
 NAME_KEY_MAX = 300  # characters of a name key (the length of ``authors.key``)
 NAME_INPUT_MAX = 4 * NAME_KEY_MAX  # characters of a name read to make its key (the key is shorter anyway)
@@ -35,3 +36,24 @@ def name_key(name: str) -> str:
 @lru_cache(maxsize=NAME_CACHE_SIZE)
 def _cached_name_key(name: str) -> str:
     return text_key(name)
+
+
+_ARXIV_NEW = re.compile(r"(\d{4}\.\d{4,5})(?:v\d+)?")
+_ARXIV_OLD = re.compile(r"([a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
+_ARXIV_PREFIX = re.compile(r"^(?:arxiv:|https?://(?:export\.|www\.)?arxiv\.org/(?:abs|pdf)/)", re.IGNORECASE)
+
+
+def arxiv_id(raw: Any) -> str | None:
+    """``2401.12345`` from ``arXiv:2401.12345v2``, ``https://arxiv.org/abs/2401.12345v2``, ``.pdf`` links..."""
+    if not isinstance(raw, str):
+        return None
+    text = _ARXIV_PREFIX.sub("", raw.strip())
+    if text.endswith(".pdf"):
+        text = text[:-4]
+    match = _ARXIV_NEW.fullmatch(text) or _ARXIV_OLD.fullmatch(text)
+    if not match:
+        return None
+    found = match.group(1)
+    if "/" not in found and not 1 <= int(found[2:4]) <= 12:  # YYMM
+        return None
+    return found

@@ -12,7 +12,9 @@
 """
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -62,24 +64,20 @@ def allowed_methods(app: FastAPI, scope) -> list[str]:
     return sorted(methods)
 
 
-async def answer_validation(request: Request, exc: RequestValidationError):
-    from paperwire.web.http import answer_refusal
-
-    return await answer_refusal(request, Refusal(400, _describe(exc)))
-
-
-async def answer_http(request: Request, exc: StarletteHTTPException):
-    """Starlette's own 404 and 405 (and any other HTTPException) as the one error body or page."""
-    from paperwire.web.http import answer_refusal
-
+def as_refusal(request: Request, exc: Exception) -> Refusal:
+    """FastAPI's validation error (a 400 naming the field) or Starlette's own 404 and 405 (and any other
+    HTTPException) as a :class:`Refusal`, answered like every other one."""
     if isinstance(exc, Refusal):
-        return await answer_refusal(request, exc)
-    headers = dict(exc.headers or {})
-    if exc.status_code == 405:
+        return exc
+    if isinstance(exc, RequestValidationError):
+        return Refusal(400, _describe(exc))
+    headers = dict(getattr(exc, "headers", None) or {})
+    status = getattr(exc, "status_code", 500)
+    if status == 405:
         headers["Allow"] = ", ".join(allowed_methods(request.app, request.scope))
-    detail = exc.detail if isinstance(exc.detail, str) else REASONS.get(exc.status_code, "error")
-    return await answer_refusal(request, Refusal(exc.status_code, detail.lower() if detail else "error",
-                                                 headers=headers or None))  # fmt: skip
+    detail = getattr(exc, "detail", None)
+    detail = detail if isinstance(detail, str) else REASONS.get(status, "error")
+    return Refusal(status, detail.lower() if detail else "error", headers=headers or None)
 
 
 def document_errors(schema: dict, bearer_paths: set[tuple[str, str]]) -> dict:
@@ -119,10 +117,15 @@ def _needs_bearer(route) -> bool:
     return False
 
 
-def install_contract(app: FastAPI) -> None:
-    """The error handlers and the OpenAPI document of :mod:`this module <paperwire.api.contract>`."""
-    app.add_exception_handler(RequestValidationError, answer_validation)
-    app.add_exception_handler(StarletteHTTPException, answer_http)
+def install_contract(app: FastAPI, answer: Callable[[Request, Refusal], Awaitable[Response]]) -> None:
+    """The error handlers and the OpenAPI document of :mod:`this module <paperwire.api.contract>`;
+    ``answer`` is the front end's one way of answering a :class:`Refusal` (a page or the JSON body)."""
+
+    async def answer_framework_error(request: Request, exc: Exception) -> Response:
+        return await answer(request, as_refusal(request, exc))
+
+    app.add_exception_handler(RequestValidationError, answer_framework_error)
+    app.add_exception_handler(StarletteHTTPException, answer_framework_error)
 
     def openapi() -> dict:
         if app.openapi_schema is None:

@@ -118,3 +118,11 @@ Id = Annotated[int, BeforeValidator(_id), Field(ge=0, le=INT64_MAX)]
 """A row id in a path, query or form: ASCII digits fitting int64."""
 Day = Annotated[date, BeforeValidator(_day), Field(description=f"an ISO date from {MIN_DAY} to {MAX_DAY}")]
 """An ISO date between MIN_DAY and MAX_DAY."""
+
+
+FILE_ROUTES = (re.compile(r"/collections/[0-9]+/import"),)  # the routes that take an uploaded file (multipart)
+
+
+def takes_file(path: str) -> bool:
+    """Whether ``path`` is a route that takes an uploaded file (the only ones a multipart body may reach)."""
+    return any(rule.fullmatch(path) for rule in FILE_ROUTES)

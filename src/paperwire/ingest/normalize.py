@@ -14,7 +14,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from paperwire.ingest import links, listing
-from paperwire.keys import name_key, text_key
+from paperwire.keys import arxiv_id, name_key, text_key
 from paperwire.sources.records import PaperRecord, RecordProblem
 from paperwire.store import schema as t
 from paperwire.store.models import Organization, Paper
@@ -36,9 +36,6 @@ KEY_MAX = t.authors.c.key.type.length  # normalised names
 TITLE_KEY_MAX = t.papers.c.title_key.type.length
 COUNT_MAX = 2**31 - 1  # INTEGER columns
 
-_ARXIV_NEW = re.compile(r"(\d{4}\.\d{4,5})(?:v\d+)?")
-_ARXIV_OLD = re.compile(r"([a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
-_ARXIV_PREFIX = re.compile(r"^(?:arxiv:|https?://(?:export\.|www\.)?arxiv\.org/(?:abs|pdf)/)", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|\band\b|&)\s*")
 _CATEGORY = re.compile(r"[A-Za-z][A-Za-z\-]*(?:\.[A-Za-z][A-Za-z\-]*)?")
@@ -49,22 +46,6 @@ class Invalid(ValueError):
     def __init__(self, field: str, message: str):
         super().__init__(message)
         self.field = field
-
-
-def arxiv_id(raw: Any) -> str | None:
-    """``2401.12345`` from ``arXiv:2401.12345v2``, ``https://arxiv.org/abs/2401.12345v2``, ``.pdf`` links..."""
-    if not isinstance(raw, str):
-        return None
-    text = _ARXIV_PREFIX.sub("", raw.strip())
-    if text.endswith(".pdf"):
-        text = text[:-4]
-    match = _ARXIV_NEW.fullmatch(text) or _ARXIV_OLD.fullmatch(text)
-    if not match:
-        return None
-    found = match.group(1)
-    if "/" not in found and not 1 <= int(found[2:4]) <= 12:  # YYMM
-        return None
-    return found
 
 
 def clean_text(value: Any, field: str, limit: int, *, required: bool = False) -> str | None:

@@ -21,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from paperwire.ingest.normalize import arxiv_id
+from paperwire.keys import arxiv_id
 from paperwire.keys import name_key
 
 MAX_QUERY = 1000  # characters of a query that are read

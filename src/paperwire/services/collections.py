@@ -11,7 +11,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from paperwire.ingest.normalize import arxiv_id
+from paperwire.keys import arxiv_id
 from paperwire.services.errors import AccountError
 from paperwire.services.browse import bibtex
 from paperwire.store import Paper, Store

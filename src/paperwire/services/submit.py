@@ -13,7 +13,7 @@ import logging
 
 from paperwire.context import Paperwire
 from paperwire.ingest import ingest_items
-from paperwire.ingest.normalize import arxiv_id
+from paperwire.keys import arxiv_id
 from paperwire.services.errors import AccountError
 from paperwire.services.indexing import index_soon
 from paperwire.settings import Settings

@@ -175,7 +175,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(Guard)  # body caps, multipart only where a file is taken, text checks, security headers
     app.add_exception_handler(Refusal, answer_refusal)
-    install_contract(app)  # the one error body for FastAPI's own errors; every status in the OpenAPI document
+    install_contract(app, answer_refusal)  # the one error body for FastAPI's own errors; every status in the OpenAPI document
     install_templates()
 
     health = orjson.dumps({"ok": True, "version": __version__})

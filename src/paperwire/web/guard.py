@@ -4,7 +4,7 @@ runs it
 - refuses a body larger than the route's cap with **413**: from ``Content-Length`` before reading
   anything, or while reading a chunked body, so nothing larger than the cap is ever held in memory
   (:data:`MAX_BODY` for every route, :data:`MAX_FILE_BODY` for the routes that take a file);
-- refuses ``multipart/form-data`` with **415** on the routes that take no file (:data:`FILE_ROUTES`
+- refuses ``multipart/form-data`` with **415** on the routes that take no file (:data:`paperwire.api.inputs.FILE_ROUTES`
   lists those that do), before parsing it, so nothing is spooled to disk for them;
 - refuses with **400** text that no route can use (``api.inputs.text_problem``: a NUL, a lone
   surrogate, an over-long value) in the path, the query, an urlencoded form or a JSON body;
@@ -27,14 +27,13 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from paperwire.api.inputs import MAX_PARAM, MAX_TEXT, json_problem, text_problem
+from paperwire.api.inputs import MAX_PARAM, MAX_TEXT, json_problem, takes_file, text_problem
 from paperwire.services.collections import MAX_IMPORT_BYTES
 
 MAX_BODY = 256 * 1024  # bytes of any request body (forms, JSON)
 MAX_FILE_BODY = MAX_IMPORT_BYTES + 64 * 1024  # bytes of a body that carries a file, multipart framing included
 MAX_FIELDS = 1000  # fields of an urlencoded form (or parameters of a query)
 MAX_QUERY = 5 * MAX_PARAM  # characters of a whole query string, percent-escapes included
-FILE_ROUTES = (re.compile(r"/collections/[0-9]+/import"),)  # the routes that take an uploaded file (multipart)
 # RFC 8058: a mail client may post its one-click unsubscribe as multipart; the route reads the (capped)
 # body as bytes and never parses a multipart one, so nothing is spooled
 ONE_CLICK_ROUTES = (re.compile(r"/digest/unsubscribe/[^/]+"),)
@@ -42,10 +41,6 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")  # fmt: skip
 SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
                     (b"referrer-policy", b"strict-origin-when-cross-origin")]  # fmt: skip
-
-
-def takes_file(path: str) -> bool:
-    return any(rule.fullmatch(path) for rule in FILE_ROUTES)
 
 
 def target_problem(scope: Scope) -> str | None:

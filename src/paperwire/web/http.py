@@ -37,8 +37,7 @@ from starlette.concurrency import run_in_threadpool
 
 from paperwire.api.deps import store_of
 from paperwire.api.errors import NotSignedIn, Refusal, TooMany, wants_html
-from paperwire.api.inputs import MAX_TEXT, text_problem
-from paperwire.web.guard import takes_file
+from paperwire.api.inputs import MAX_TEXT, takes_file, text_problem
 from paperwire.services import accounts as svc
 from paperwire.services.collections import MAX_IMPORT_BYTES
 from paperwire.store.accounts import User
